@@ -1,0 +1,59 @@
+# gongyi: the targets people reach for. Every target installs what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STAGE ?= prod
+ROLE ?= donor
+ORG ?=
+SUB ?=
+
+.PHONY: run test unit integration e2e lint format typecheck package token bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)  ## local stack with demo data on http://127.0.0.1:8000
+	@$(BIN)/python -m scripts.local_stack run
+
+test: $(STAMP)  ## the whole suite
+	@$(BIN)/python -m pytest -n 2 --dist loadgroup -q tests
+
+unit: $(STAMP)
+	@$(BIN)/python -m pytest -q tests/unit
+
+integration: $(STAMP)
+	@$(BIN)/python -m pytest -q tests/integration
+
+e2e: $(STAMP)
+	@$(BIN)/python -m pytest -q tests/e2e
+
+lint: $(STAMP)
+	@$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP)
+	@$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+typecheck: $(STAMP)
+	@$(BIN)/mypy chalicelib
+
+token: $(STAMP)  ## print a local token: make -s token ROLE=org_admin ORG=<id>
+	@$(BIN)/python -m scripts.local_stack token --role $(ROLE) $(if $(ORG),--org $(ORG)) $(if $(SUB),--sub $(SUB))
+
+package: $(STAMP)  ## build/<stage>/sam.json + deployment.zip, checked by cfn-lint
+	@rm -rf build/$(STAGE) && mkdir -p build/$(STAGE)
+	@$(BIN)/python -m infra.build --stage $(STAGE) --out build/$(STAGE)-merge-template.json
+	@set -a && eval "$$($(BIN)/python -m infra.stage_env $(STAGE))" && set +a && \
+	  AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-cn-north-1} $(BIN)/chalice package --stage $(STAGE) --merge-template build/$(STAGE)-merge-template.json build/$(STAGE)
+	@$(BIN)/cfn-lint build/$(STAGE)/sam.json && echo "cfn-lint: build/$(STAGE)/sam.json is clean"
+
+bench: $(STAMP)  ## benchmarks; results land in bench/results/
+	@for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache

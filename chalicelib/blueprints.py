@@ -1,0 +1,14 @@
+"""Every HTTP blueprint the API function serves, in registration order.
+
+Add a blueprint here; ``app.py`` registers this list and nothing else.
+"""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.api import system
+
+BLUEPRINTS: list[Blueprint] = [
+    system.bp,
+]

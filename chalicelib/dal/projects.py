@@ -1,0 +1,83 @@
+"""Fundraising projects: one item per project.
+
+Amount raised and donor counts are NOT stored here: every donation would
+write this one item (see DESIGN.md). They live in sharded counters.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.dal.base import GongyiModel
+
+
+class ProjectsByOrg(GlobalSecondaryIndex):  # type: ignore[type-arg]
+    class Meta:
+        index_name = "by_org"
+        projection = AllProjection()
+
+    org_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ProjectsByStatusFeedbackDue(GlobalSecondaryIndex):  # type: ignore[type-arg]
+    """Projects of one status by next feedback due time (feedback sweep, reminders)."""
+
+    class Meta:
+        index_name = "by_status_feedback_due"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    feedback_due_at = UnicodeAttribute(range_key=True)
+
+
+class ProjectsByStatusEnd(GlobalSecondaryIndex):  # type: ignore[type-arg]
+    """Projects of one status by end time (end-date job)."""
+
+    class Meta:
+        index_name = "by_status_end"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    end_at = UnicodeAttribute(range_key=True)
+
+
+class ProjectModel(GongyiModel):
+    table_suffix = "projects"
+
+    class Meta:
+        table_name = "unbound"
+
+    project_id = UnicodeAttribute(hash_key=True)
+    org_id = UnicodeAttribute()  # the qualified charity raising the money
+    executor_org_id = UnicodeAttribute(null=True)  # partner charity executing it (合作募捐)
+    title = UnicodeAttribute()
+    summary = UnicodeAttribute()
+    description = UnicodeAttribute()
+    category = UnicodeAttribute()
+    province = UnicodeAttribute()
+    city = UnicodeAttribute()
+    beneficiary = UnicodeAttribute()
+    target_fen = NumberAttribute()
+    start_date = UnicodeAttribute()  # YYYY-MM-DD (Asia/Shanghai)
+    end_date = UnicodeAttribute()
+    start_at = UnicodeAttribute()  # UTC ISO of the start of start_date in Shanghai
+    end_at = UnicodeAttribute()  # UTC ISO of the end of end_date in Shanghai
+    filing_number = UnicodeAttribute()
+    feedback_interval_days = NumberAttribute(default=90)
+    cover_image_key = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # draft|pending_review|online|offline|rejected|ended|closed
+    offline_reasons = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    reject_reason = UnicodeAttribute(null=True)
+    feedback_due_at = UnicodeAttribute(null=True)
+    final_report_due_at = UnicodeAttribute(null=True)
+    campaign_ids = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    counter_shards = NumberAttribute(default=10)
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    by_org = ProjectsByOrg()
+    by_status_feedback_due = ProjectsByStatusFeedbackDue()
+    by_status_end = ProjectsByStatusEnd()

@@ -1,0 +1,17 @@
+"""Event handlers (queues, streams, schedules), each its own Lambda function.
+
+Every Lambda function Chalice builds imports ``app.py``, so this module must
+stay light: a handler imports its heavy libraries (PDF, spreadsheets) inside
+its body, never at module level, or the donor-facing API function would pay
+for them at cold start.
+"""
+
+from __future__ import annotations
+
+from chalice import Chalice
+
+from chalicelib.config import Settings
+
+
+def register_event_handlers(app: Chalice, settings: Settings) -> None:
+    """Attach every non-HTTP handler to ``app``."""

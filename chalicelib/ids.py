@@ -1,0 +1,7 @@
+"""Identifiers: random and sortable (ULID), never enumerable."""
+
+from ulid import ULID
+
+
+def new_id() -> str:
+    return str(ULID())

@@ -1,0 +1,234 @@
+"""Render gongyi's AWS resources, for CloudFormation and for the local stack.
+
+One definition: DynamoDB tables come from the PynamoDB models (keys, GSIs,
+streams, TTL); buckets, queues, alarms and topics come from the fragments in
+``infra/*.yaml``. ``merge_template(stage)`` is what ``chalice package
+--merge-template`` merges; ``create_local_resources`` builds the very same
+resources in the embedded AWS (moto) for the local stack and the tests.
+
+Fragments are plain YAML (long-form intrinsics such as ``{"Ref": ...}``) with
+``{{ setting }}`` placeholders filled from the stage's settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pynamodb.attributes import TTLAttribute
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from chalicelib.config import Settings, load_settings
+from chalicelib.dal.base import GongyiModel, all_models
+
+INFRA_DIR = ROOT / "infra"
+CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
+_PLACEHOLDER = re.compile(r"{{\s*(\w+)\s*}}")
+
+
+def stage_environment(stage: str, overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment a Lambda function of ``stage`` sees (config.json, plus AWS's own)."""
+    config = json.loads(CHALICE_CONFIG.read_text())
+    if stage not in config["stages"]:
+        raise SystemExit(f"unknown stage {stage!r}; .chalice/config.json has {sorted(config['stages'])}")
+    env: dict[str, str] = {"AWS_REGION": "cn-north-1"}
+    env.update(config.get("environment_variables", {}))
+    env.update(config["stages"][stage].get("environment_variables", {}))
+    env.update(overrides or {})
+    return env
+
+
+def logical_id(name: str, suffix: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[-_]", name)) + suffix
+
+
+def table_resource(model: type[GongyiModel], settings: Settings) -> dict[str, Any]:
+    """CloudFormation for one model's table."""
+    schema: Any = model._get_schema()
+    props: dict[str, Any] = {
+        "TableName": settings.table_name(model.table_suffix),
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": sorted(
+            {d["AttributeName"]: d for d in schema["attribute_definitions"]}.values(),
+            key=lambda d: d["AttributeName"],
+        ),
+        "KeySchema": schema["key_schema"],
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+        "SSESpecification": {"SSEEnabled": True},
+    }
+    gsis = [
+        {"IndexName": g["index_name"] if "index_name" in g else g["IndexName"],
+         "KeySchema": g.get("key_schema", g.get("KeySchema")),
+         "Projection": g.get("projection", g.get("Projection"))}
+        for g in schema["global_secondary_indexes"]
+    ]
+    if gsis:
+        props["GlobalSecondaryIndexes"] = sorted(gsis, key=lambda g: g["IndexName"])
+    stream = getattr(model.Meta, "stream_view_type", None)
+    if stream:
+        props["StreamSpecification"] = {"StreamViewType": stream}
+    ttl = [attr.attr_name for attr in model.get_attributes().values() if isinstance(attr, TTLAttribute)]
+    if ttl:
+        props["TimeToLiveSpecification"] = {"AttributeName": ttl[0], "Enabled": True}
+    return {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": props}
+
+
+def table_resources(settings: Settings) -> dict[str, dict[str, Any]]:
+    return {logical_id(m.table_suffix, "Table"): table_resource(m, settings) for m in all_models()}
+
+
+def _fill(text: str, settings: Settings) -> str:
+    values = settings.model_dump()
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise KeyError(f"unknown placeholder {{{{ {name} }}}} in infra fragment")
+        return str(values[name])
+
+    return _PLACEHOLDER.sub(value, text)
+
+
+def fragment_resources(settings: Settings) -> dict[str, Any]:
+    """Resources and outputs from every ``infra/*.yaml`` fragment."""
+    merged: dict[str, Any] = {"Resources": {}, "Outputs": {}}
+    for path in sorted(INFRA_DIR.glob("*.yaml")):
+        data = yaml.safe_load(_fill(path.read_text(), settings)) or {}
+        for section in ("Resources", "Outputs"):
+            for key, value in (data.get(section) or {}).items():
+                if key in merged[section]:
+                    raise ValueError(f"{key} defined twice (second time in {path.name})")
+                merged[section][key] = value
+    return merged
+
+
+def lambda_error_alarms(function_ids: list[str]) -> dict[str, Any]:
+    return {
+        f"{fid}ErrorsAlarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": f"{fid} raised errors",
+                "Namespace": "AWS/Lambda",
+                "MetricName": "Errors",
+                "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": fid}}],
+                "Statistic": "Sum",
+                "Period": 300,
+                "EvaluationPeriods": 1,
+                "Threshold": 1,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": [{"Ref": "AlarmTopic"}],
+            },
+        }
+        for fid in function_ids
+    }
+
+
+def function_ids() -> list[str]:
+    """Logical ids of the Lambda functions ``chalice package`` generates."""
+    from chalice.utils import to_cfn_resource_name
+
+    import app as chalice_app
+
+    ids = ["APIHandler"]
+    ids += [to_cfn_resource_name(source.name) for source in chalice_app.app.event_sources]
+    return sorted(set(ids))
+
+
+def merge_template(settings: Settings, *, functions: list[str] | None = None) -> dict[str, Any]:
+    fragments = fragment_resources(settings)
+    resources = {**table_resources(settings), **fragments["Resources"]}
+    resources.update(lambda_error_alarms(functions or []))
+    template: dict[str, Any] = {"Resources": resources}
+    if fragments["Outputs"]:
+        template["Outputs"] = fragments["Outputs"]
+    return template
+
+
+# -- the local stack -------------------------------------------------------------------------
+
+
+def _create_table_kwargs(props: dict[str, Any]) -> dict[str, Any]:
+    kwargs = {k: props[k] for k in ("TableName", "BillingMode", "AttributeDefinitions", "KeySchema")}
+    if "GlobalSecondaryIndexes" in props:
+        kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if "StreamSpecification" in props:
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    return kwargs
+
+
+def create_local_resources(settings: Settings) -> dict[str, list[str]]:
+    """Create every table, bucket and queue of the merge template in the embedded AWS.
+
+    Idempotent: what exists already is left alone.
+    """
+    import boto3
+
+    session = dict(region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url)
+    ddb, s3, sqs = boto3.client("dynamodb", **session), boto3.client("s3", **session), boto3.client("sqs", **session)
+    created: dict[str, list[str]] = {"tables": [], "buckets": [], "queues": []}
+    template = merge_template(settings)
+    existing_tables = set(ddb.list_tables()["TableNames"])
+    resources = template["Resources"]
+    for resource in resources.values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::DynamoDB::Table" and props["TableName"] not in existing_tables:
+            ddb.create_table(**_create_table_kwargs(props))
+            if "TimeToLiveSpecification" in props:
+                ddb.update_time_to_live(TableName=props["TableName"], TimeToLiveSpecification=props["TimeToLiveSpecification"])
+            created["tables"].append(props["TableName"])
+        elif resource["Type"] == "AWS::S3::Bucket":
+            s3.create_bucket(
+                Bucket=props["BucketName"], CreateBucketConfiguration={"LocationConstraint": settings.aws_region}
+            )
+            created["buckets"].append(props["BucketName"])
+    # Dead-letter queues first, so redrive policies can point at them.
+    queues = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::SQS::Queue"]
+    queues.sort(key=lambda p: "RedrivePolicy" in p)
+    for props in queues:
+        attributes = {}
+        if "VisibilityTimeout" in props:
+            attributes["VisibilityTimeout"] = str(props["VisibilityTimeout"])
+        redrive = props.get("RedrivePolicy")
+        if redrive:
+            dlq_name = _resolve_queue_name(redrive["deadLetterTargetArn"], resources)
+            dlq_arn = f"arn:aws:sqs:{settings.aws_region}:123456789012:{dlq_name}"
+            attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": redrive["maxReceiveCount"]})
+        sqs.create_queue(QueueName=props["QueueName"], Attributes=attributes)
+        created["queues"].append(props["QueueName"])
+    return created
+
+
+def _resolve_queue_name(target: Any, resources: dict[str, Any]) -> str:
+    if isinstance(target, dict) and "Fn::GetAtt" in target:
+        return str(resources[target["Fn::GetAtt"][0]]["Properties"]["QueueName"])
+    return str(target).rsplit(":", 1)[-1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("--out", required=True, type=Path)
+    args = parser.parse_args(argv)
+    import os
+
+    env = stage_environment(args.stage)
+    os.environ.update(env)
+    settings = load_settings(env)
+    template = merge_template(settings, functions=function_ids())
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(template, indent=2, ensure_ascii=False))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,212 @@
+"""The local stack: embedded AWS (moto server) + ``chalice local`` + event pump.
+
+    python -m scripts.local_stack run            # what `make run` does
+    python -m scripts.local_stack token --role platform_admin [--org ID] [--sub USER]
+
+``LocalStack`` is also what the e2e tests start, on free ports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from chalicelib.localkeys import ensure_keypair, mint_token
+from infra.build import stage_environment
+
+STATE_DIR = ROOT / ".local"
+DEFAULT_AWS_PORT = 5055
+DEFAULT_API_PORT = 8000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
+
+
+class LocalStack:
+    """Processes of one local stack; ``start()`` then ``stop()`` (or use as a context manager)."""
+
+    def __init__(self, *, aws_port: int, api_port: int, demo: bool = True, workers: bool = True, quiet: bool = False):
+        self.aws_port, self.api_port = aws_port, api_port
+        self.demo, self.workers, self.quiet = demo, workers, quiet
+        self.processes: list[subprocess.Popen[bytes]] = []
+        _, self.jwks_path = ensure_keypair(STATE_DIR)
+        self.env = stage_environment(
+            "local",
+            {
+                "GONGYI_AWS_ENDPOINT": f"http://127.0.0.1:{aws_port}",
+                "GONGYI_JWKS_URL": str(self.jwks_path),
+                "GONGYI_PUBLIC_BASE_URL": f"http://127.0.0.1:{api_port}",
+            },
+        )
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def aws_url(self) -> str:
+        return f"http://127.0.0.1:{self.aws_port}"
+
+    def _spawn(self, *args: str) -> subprocess.Popen[bytes]:
+        out = subprocess.DEVNULL if self.quiet else None
+        proc = subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, env={**os.environ, **self.env}, stdout=out, stderr=out,
+            start_new_session=True,
+        )
+        self.processes.append(proc)
+        return proc
+
+    def start(self) -> LocalStack:
+        self._spawn("-m", "scripts.moto_server", "--port", str(self.aws_port))
+        wait_for(self.aws_url)
+        self.provision()
+        chalice = str(Path(sys.executable).with_name("chalice"))
+        self.processes.append(
+            subprocess.Popen(
+                [chalice, "local", "--stage", "local", "--port", str(self.api_port), "--no-autoreload"],
+                cwd=ROOT, env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
+                stdout=subprocess.DEVNULL if self.quiet else None, stderr=subprocess.DEVNULL if self.quiet else None,
+                start_new_session=True,
+            )
+        )
+        wait_for(f"{self.api_url}/health")
+        if self.workers:
+            self._spawn("-m", "scripts.local_workers")
+        return self
+
+    def provision(self) -> None:
+        """Create resources and (optionally) demo data, in this process, against the embedded AWS."""
+        os.environ.update(self.env)
+        from chalicelib.config import get_settings, load_settings
+        from infra.build import create_local_resources
+
+        get_settings.cache_clear()
+        settings = load_settings(self.env)
+        create_local_resources(settings)
+        if self.demo:
+            from chalicelib.bootstrap import bootstrap
+            from scripts import demo_data
+
+            demo_data.load(bootstrap())
+
+    def stop(self) -> None:
+        for proc in reversed(self.processes):
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        for proc in self.processes:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.processes.clear()
+
+    def token(self, role: str, *, org_id: str | None = None, sub: str | None = None) -> str:
+        return local_token(role, org_id=org_id, sub=sub)
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def local_token(role: str, *, org_id: str | None = None, sub: str | None = None) -> str:
+    private_path, _ = ensure_keypair(STATE_DIR)
+    return mint_token(private_path.read_bytes(), role=role, sub=sub or f"local-{role}", org_id=org_id)
+
+
+NEXT_STEPS = """
+gongyi is running.
+  API            {api}   (OpenAPI: {api}/openapi.json, health: {api}/health)
+  embedded AWS   {aws}   (moto; tables, buckets and queues of the local stage)
+
+Try:
+  curl -s {api}/health
+  TOKEN=$(make -s token ROLE=platform_admin)
+  curl -s -H "Authorization: Bearer $TOKEN" {api}/health
+The README's "Exercise every feature locally" section walks through the rest.
+Ctrl-C stops everything this command started.
+"""
+
+
+def run(aws_port: int, api_port: int) -> int:
+    for port in (aws_port, api_port):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                print(f"port {port} is already in use: is another `make run` still running?", file=sys.stderr)
+                return 1
+    stack = LocalStack(aws_port=aws_port, api_port=api_port)
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            print("\nstopping the local stack ...")
+            stack.stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        stack.start()
+        print(NEXT_STEPS.format(api=stack.api_url, aws=stack.aws_url), flush=True)
+        while all(p.poll() is None for p in stack.processes):
+            time.sleep(0.5)
+        print("a local stack process exited; stopping the rest", file=sys.stderr)
+        return 1
+    finally:
+        if not stopping:
+            stack.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run_p = sub.add_parser("run", help="start the local stack with demo data")
+    run_p.add_argument("--aws-port", type=int, default=DEFAULT_AWS_PORT)
+    run_p.add_argument("--api-port", type=int, default=DEFAULT_API_PORT)
+    tok = sub.add_parser("token", help="print a local bearer token")
+    tok.add_argument("--role", required=True, choices=["platform_admin", "org_admin", "donor"])
+    tok.add_argument("--org", default=None)
+    tok.add_argument("--sub", default=None)
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run(args.aws_port, args.api_port)
+    if args.role == "org_admin" and not args.org:
+        parser.error("ROLE=org_admin needs ORG=<org_id>")
+    print(local_token(args.role, org_id=args.org, sub=args.sub))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
