@@ -50,6 +50,10 @@ def logical_id(name: str, suffix: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[-_]", name)) + suffix
 
 
+def _hash_first(keys: list[dict[str, str]]) -> list[dict[str, str]]:
+    return sorted(keys, key=lambda k: k["KeyType"] != "HASH")
+
+
 def table_resource(model: type[GongyiModel], settings: Settings) -> dict[str, Any]:
     """CloudFormation for one model's table."""
     schema: Any = model._get_schema()
@@ -60,13 +64,13 @@ def table_resource(model: type[GongyiModel], settings: Settings) -> dict[str, An
             {d["AttributeName"]: d for d in schema["attribute_definitions"]}.values(),
             key=lambda d: d["AttributeName"],
         ),
-        "KeySchema": schema["key_schema"],
+        "KeySchema": _hash_first(schema["key_schema"]),
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         "SSESpecification": {"SSEEnabled": True},
     }
     gsis = [
         {"IndexName": g["index_name"] if "index_name" in g else g["IndexName"],
-         "KeySchema": g.get("key_schema", g.get("KeySchema")),
+         "KeySchema": _hash_first(g.get("key_schema", g.get("KeySchema"))),
          "Projection": g.get("projection", g.get("Projection"))}
         for g in schema["global_secondary_indexes"]
     ]
