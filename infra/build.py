@@ -181,6 +181,7 @@ def create_local_resources(settings: Settings) -> dict[str, list[str]]:
     created: dict[str, list[str]] = {"tables": [], "buckets": [], "queues": []}
     template = merge_template(settings)
     existing_tables = set(ddb.list_tables()["TableNames"])
+    existing_buckets = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     resources = template["Resources"]
     for resource in resources.values():
         props = resource.get("Properties", {})
@@ -190,6 +191,8 @@ def create_local_resources(settings: Settings) -> dict[str, list[str]]:
                 ddb.update_time_to_live(TableName=props["TableName"], TimeToLiveSpecification=props["TimeToLiveSpecification"])
             created["tables"].append(props["TableName"])
         elif resource["Type"] == "AWS::S3::Bucket":
+            if props["BucketName"] in existing_buckets:
+                continue
             s3.create_bucket(
                 Bucket=props["BucketName"], CreateBucketConfiguration={"LocationConstraint": settings.aws_region}
             )
