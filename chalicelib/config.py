@@ -45,6 +45,9 @@ class Settings(BaseModel):
     sandbox_pay_secret: str = Field(default="", alias="GONGYI_SANDBOX_PAY_SECRET")
     wechat_secret_name: str = Field(default="", alias="GONGYI_WECHAT_SECRET_NAME")
     alipay_secret_name: str = Field(default="", alias="GONGYI_ALIPAY_SECRET_NAME")
+    # Key of the keyed hash that indexes donors' phone numbers (an SSM parameter name in dev/prod).
+    phone_hash_key: str = Field(default="", alias="GONGYI_PHONE_HASH_KEY")
+    phone_hash_key_name: str = Field(default="", alias="GONGYI_PHONE_HASH_KEY_NAME")
     donation_cap_fen: int = Field(default=100_000_000, alias="GONGYI_DONATION_CAP_FEN", gt=0)
     default_counter_shards: int = Field(default=10, alias="GONGYI_COUNTER_SHARDS", ge=1, le=1000)
 
