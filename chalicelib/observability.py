@@ -7,6 +7,7 @@ numbers and bearer tokens never reach CloudWatch, whoever logs them.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -35,6 +36,9 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
     def serialize(self, log: dict[str, Any]) -> str:
         return redact(super().serialize(log))
 
+
+# A request that records no business metric is normal; Powertools warns on every one.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger(service=SERVICE, logger_formatter=RedactingFormatter())
 tracer = Tracer(service=SERVICE)
