@@ -107,7 +107,7 @@ def authenticate(authorization: str | None, settings: Settings) -> Principal | N
         raise Unauthenticated("the token is not valid", code="invalid_token") from None
     role_claim = claims.get("custom:role", claims.get("role"))
     try:
-        role = Role(role_claim)
+        role = Role(str(role_claim))
     except ValueError:
         raise Unauthenticated("the token carries no known role", code="invalid_token") from None
     org_id = claims.get("custom:org_id", claims.get("org_id")) or None

@@ -33,7 +33,7 @@ def redact(text: str) -> str:
 
 
 class RedactingFormatter(LambdaPowertoolsFormatter):
-    def serialize(self, log: dict[str, Any]) -> str:
+    def serialize(self, log: Any) -> str:
         return redact(super().serialize(log))
 
 

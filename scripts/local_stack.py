@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import contextlib
+
 from chalicelib.localkeys import ensure_keypair, mint_token
 from infra.build import stage_environment
 
@@ -118,10 +120,8 @@ class LocalStack:
     def stop(self) -> None:
         for proc in reversed(self.processes):
             if proc.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         for proc in self.processes:
             try:
                 proc.wait(timeout=10)

@@ -47,7 +47,7 @@ def status_for(exc: errors.DomainError) -> int:
 
 
 def error_response(exc: Exception, *, correlation_id: str | None) -> Response:
-    headers = {"Content-Type": "application/json"}
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if isinstance(exc, errors.DomainError):
         status = status_for(exc)
         body = ErrorDetail(code=exc.code, message=exc.message, details=exc.details)

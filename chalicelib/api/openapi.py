@@ -67,15 +67,15 @@ def _operation(spec: RouteSpec, refs: dict[str, dict[str, Any]]) -> dict[str, An
     op["responses"][str(spec.status)] = ok
     for code, text in spec.extra_responses.items():
         op["responses"][str(code)] = {"description": text}
-    error_codes = {"4XX": "client error (see error.code)", "500": "internal error with a correlation id"}
+    error_codes: dict[str, str] = {"4XX": "client error (see error.code)", "500": "internal error with a correlation id"}
     if spec.auth == "required":
         op["security"] = [{"bearer": []}]
         error_codes["401"] = "missing, malformed, badly signed or expired token"
         error_codes["403"] = "wrong role or another charity's resource"
     elif spec.auth == "optional":
         op["security"] = [{}, {"bearer": []}]
-    for code, text in error_codes.items():
-        op["responses"].setdefault(code, {"description": text, "content": {"application/json": {"schema": _ERROR_REF}}})
+    for status_key, text in error_codes.items():
+        op["responses"].setdefault(status_key, {"description": text, "content": {"application/json": {"schema": _ERROR_REF}}})
     return op
 
 

@@ -74,7 +74,8 @@ class RequestContext:
 
     @property
     def raw_body(self) -> bytes:
-        return self.request.raw_body or b""
+        raw = self.request.raw_body or b""
+        return raw.encode() if isinstance(raw, str) else raw
 
     def require_principal(self) -> Principal:
         if self.principal is None:
@@ -109,7 +110,7 @@ def _parse_json_body(request: Request) -> Any:
 
 
 def _query_dict(request: Request) -> dict[str, str]:
-    params = request.query_params or {}
+    params: Any = request.query_params or {}
     return {key: params[key] for key in params}
 
 

@@ -7,6 +7,8 @@ a job that runs twice for the same reason notifies nobody twice.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import PutError
 
@@ -58,7 +60,8 @@ def notify_once(*, recipient: str, dedupe_key: str, kind: str, message: str, sub
         message=message,
         created_at=now,
     )
-    connection = Connection(region=NotificationModel.Meta.region, host=NotificationModel.Meta.host)
+    meta: Any = NotificationModel.Meta
+    connection = Connection(region=meta.region, host=meta.host)
     try:
         with TransactWrite(connection=connection) as tx:
             tx.save(guard, condition=NotificationDedupeModel.dedupe_key.does_not_exist())

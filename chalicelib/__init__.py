@@ -1,0 +1,1 @@
+"""Everything deployed besides app.py."""
