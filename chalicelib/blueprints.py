@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api import system
+from chalicelib.api import receipts, system
 
 BLUEPRINTS: list[Blueprint] = [
     system.bp,
+    receipts.bp,
 ]

@@ -50,6 +50,11 @@ class Settings(BaseModel):
     phone_hash_key_name: str = Field(default="", alias="GONGYI_PHONE_HASH_KEY_NAME")
     donation_cap_fen: int = Field(default=100_000_000, alias="GONGYI_DONATION_CAP_FEN", gt=0)
     default_counter_shards: int = Field(default=10, alias="GONGYI_COUNTER_SHARDS", ge=1, le=1000)
+    # Receipts (三证): self-service look-up limits (fixed windows) and download link lifetime.
+    receipts_lookup_window_seconds: int = Field(default=600, alias="GONGYI_RECEIPTS_LOOKUP_WINDOW_SECONDS", ge=1)
+    receipts_lookups_per_phone: int = Field(default=5, alias="GONGYI_RECEIPTS_LOOKUPS_PER_PHONE", ge=1)
+    receipts_lookups_per_client: int = Field(default=30, alias="GONGYI_RECEIPTS_LOOKUPS_PER_CLIENT", ge=1)
+    receipts_link_seconds: int = Field(default=600, alias="GONGYI_RECEIPTS_LINK_SECONDS", ge=1, le=900)
 
     @model_validator(mode="after")
     def _stage_rules(self) -> Settings:

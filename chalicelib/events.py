@@ -11,7 +11,9 @@ from __future__ import annotations
 from chalice import Chalice
 
 from chalicelib.config import Settings
+from chalicelib.workers import receipts
 
 
 def register_event_handlers(app: Chalice, settings: Settings) -> None:
     """Attach every non-HTTP handler to ``app``."""
+    receipts.register(app, settings)

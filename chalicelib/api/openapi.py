@@ -60,7 +60,10 @@ def _operation(spec: RouteSpec, refs: dict[str, dict[str, Any]]) -> dict[str, An
         media = spec.content_types[0]
         op["requestBody"] = {"required": True, "content": {media: {"schema": refs[spec.body.__name__]}}}
     elif spec.raw_body:
-        op["requestBody"] = {"required": True, "content": {ct: {"schema": {"type": "string"}} for ct in spec.content_types}}
+        op["requestBody"] = {
+            "required": True,
+            "content": {ct: {"schema": {"type": "string"}} for ct in spec.content_types},
+        }
     ok: dict[str, Any] = {"description": "success"}
     if spec.response is not None:
         ok["content"] = {"application/json": {"schema": refs[spec.response.__name__]}}

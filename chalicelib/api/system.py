@@ -28,7 +28,9 @@ def health(ctx: RequestContext) -> Health:
 def openapi(ctx: RequestContext) -> Response:
     from chalicelib.blueprints import BLUEPRINTS
 
-    doc: dict[str, Any] = build_openapi(BLUEPRINTS, version=ctx.settings.version, server_url=ctx.settings.public_base_url)
+    doc: dict[str, Any] = build_openapi(
+        BLUEPRINTS, version=ctx.settings.version, server_url=ctx.settings.public_base_url
+    )
     return Response(body=doc, status_code=200, headers={"Content-Type": "application/json"})
 
 
@@ -38,7 +40,9 @@ class Me(BaseModel):
     org_id: str | None
 
 
-@api_route(bp, "/me", "GET", summary="Who the bearer token says the caller is", tags=["system"], response=Me, auth="required")
+@api_route(
+    bp, "/me", "GET", summary="Who the bearer token says the caller is", tags=["system"], response=Me, auth="required"
+)
 def me(ctx: RequestContext) -> Me:
     principal = ctx.require_principal()
     return Me(sub=principal.sub, role=principal.role.value, org_id=principal.org_id)

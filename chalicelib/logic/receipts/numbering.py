@@ -1,0 +1,126 @@
+"""Receipt numbers: per charity per year, sequential, gapless, unique.
+
+``ReceiptNumberAllocator.allocate`` reads the charity's counter (``last_seq =
+n``) and writes, in ONE DynamoDB transaction: the counter ``n -> n+1`` on the
+condition that it still reads ``n``; the donation's receipt item (its claim on
+number ``n+1``) on the condition that the donation has none; and a check that
+the donation is still paid. Hence:
+
+- unique: two issuers that read the same ``n`` cannot both commit; the loser
+  re-reads and tries ``n+2``;
+- gapless: the counter only moves together with a receipt item holding the
+  number, so every number up to ``last_seq`` belongs to exactly one donation
+  (a crash before the commit consumes nothing; a crash after it leaves a
+  receipt item in status ``allocated``, whose stream record makes the
+  renderer finish the documents);
+- retry-safe: a retried worker finds the receipt item and reuses its number;
+  if it raced with itself, the transaction's claim condition fails and the
+  number already assigned is returned;
+- never reused: a refund voids the receipt item, it is never deleted.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+from datetime import datetime
+
+from chalicelib.clock import SHANGHAI, to_iso
+from chalicelib.config import Settings
+from chalicelib.dal import receipts as store
+from chalicelib.dal.donations import DonationModel
+from chalicelib.dal.orgs import OrgModel
+from chalicelib.dal.projects import ProjectModel
+from chalicelib.errors import Conflict
+from chalicelib.privacy import ANONYMOUS_NAME
+
+CHECK_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+CHECK_CODE_LENGTH = 8
+
+
+class CounterContended(Conflict):
+    """Too many concurrent issuers for one charity; the caller retries later (stream redelivery)."""
+
+    code = "receipt_counter_contended"
+
+
+def receipt_number(charity_code: str, year: int, seq: int) -> str:
+    return f"{charity_code}-{year}-{seq:08d}"
+
+
+def new_check_code() -> str:
+    return "".join(secrets.choice(CHECK_CODE_ALPHABET) for _ in range(CHECK_CODE_LENGTH))
+
+
+class ReceiptNumberAllocator:
+    """Allocates a donation's receipt number exactly once (see the module docstring)."""
+
+    def __init__(self, settings: Settings, *, max_attempts: int = 60, max_backoff_seconds: float = 0.05):
+        self.settings = settings
+        self.max_attempts = max_attempts
+        self.max_backoff_seconds = max_backoff_seconds
+
+    def allocate(
+        self,
+        donation: DonationModel,
+        *,
+        now: datetime,
+        claimed_by_sub: str | None = None,
+    ) -> tuple[store.ReceiptModel, bool]:
+        """The donation's receipt item, and whether this call created it."""
+        existing = store.get_receipt(donation.donation_id)
+        if existing is not None:
+            return existing, False
+        org, project = store.charity_and_project(donation.org_id, donation.project_id)
+        year = now.astimezone(SHANGHAI).year
+        counter_id = store.ReceiptCounterModel.key_for(org.org_id, year)
+        check_code = new_check_code()
+        for _ in range(self.max_attempts):
+            last_seq = store.read_last_seq(counter_id)
+            receipt = _receipt_item(donation, org, project, counter_id, year, last_seq + 1, check_code, now)
+            receipt.claimed = claimed_by_sub is not None or donation.channel == "import"
+            receipt.claimed_by_sub = claimed_by_sub
+            try:
+                store.claim_number(self.settings, receipt, expected_last_seq=last_seq)
+                return receipt, True
+            except store.AlreadyNumbered:
+                taken = store.get_receipt(donation.donation_id)
+                if taken is None:  # pragma: no cover - the condition said it exists
+                    raise
+                return taken, False
+            except store.CounterMoved:
+                time.sleep(random.uniform(0, self.max_backoff_seconds))
+        raise CounterContended(f"could not take a receipt number for {org.org_id} after {self.max_attempts} tries")
+
+
+def _receipt_item(
+    donation: DonationModel,
+    org: OrgModel,
+    project: ProjectModel,
+    counter_id: str,
+    year: int,
+    seq: int,
+    check_code: str,
+    now: datetime,
+) -> store.ReceiptModel:
+    anonymous = bool(donation.anonymous) or not (donation.donor_name or "").strip()
+    return store.ReceiptModel(
+        donation.donation_id,
+        number=receipt_number(org.credit_code, year, seq),
+        counter_id=counter_id,
+        seq=seq,
+        check_code=check_code,
+        status="allocated",
+        org_id=org.org_id,
+        project_id=project.project_id,
+        charity_name=org.name,
+        charity_code=org.credit_code,
+        project_title=project.title,
+        donor_name=ANONYMOUS_NAME if anonymous else (donation.donor_name or "").strip(),
+        anonymous=anonymous,
+        amount_fen=int(donation.amount_fen),
+        donated_at=donation.paid_at or donation.created_at,
+        channel=donation.channel,
+        allocated_at=to_iso(now),
+    )

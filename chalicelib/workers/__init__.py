@@ -1,0 +1,1 @@
+"""Event handlers (streams, queues): each module registers its Lambda functions on the app."""
