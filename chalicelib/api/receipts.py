@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+import datetime as dt
 from typing import Literal
 
 from chalice import Blueprint
@@ -37,7 +37,7 @@ class DonationReceiptsView(BaseModel):
     project_id: str
     project_title: str
     amount_fen: int
-    donated_on: date
+    donated_on: dt.date
     donor_name: str = Field(description="masked (张*) or 爱心人士")
     donor_phone: str | None = Field(description="masked (138****5678)")
     channel: str
@@ -67,7 +67,7 @@ class ClaimRequest(BaseModel):
     name: str = Field(min_length=1, max_length=50)
     mobile: str = Field(min_length=11, max_length=20)
     amount_fen: int = Field(gt=0, description="the amount given, in fen")
-    date: date = Field(description="the day of the donation (Asia/Shanghai)")
+    date: dt.date = Field(description="the day of the donation (Asia/Shanghai)")
     project_id: str = Field(min_length=1, max_length=64)
 
 
@@ -89,8 +89,8 @@ class VerificationView(BaseModel):
     amount_fen: int
     amount_figures: str
     amount_capitals: str
-    donated_on: date
-    issued_on: date
+    donated_on: dt.date
+    issued_on: dt.date
     donor_name: str
 
 

@@ -192,13 +192,14 @@ def claim_number(settings: Settings, receipt: ReceiptModel, *, expected_last_seq
                     condition=ReceiptCounterModel.last_seq == expected_last_seq,
                 )
             tx.save(receipt, condition=ReceiptModel.donation_id.does_not_exist())
-    except TransactWriteError as exc:
-        codes = [reason.code if reason else None for reason in (exc.cancellation_reasons or [])]
-        if len(codes) == 3 and codes[2] == "ConditionalCheckFailed":
+    except TransactWriteError:
+        # Decide from the items, not from the cancellation reasons: reading them back is
+        # the one answer that is also right after a transaction conflict or a retried call.
+        if get_receipt(receipt.donation_id) is not None:
             raise AlreadyNumbered("this donation already has its receipts") from None
-        if codes and codes[0] == "ConditionalCheckFailed":
+        donation = get_donation(receipt.donation_id)
+        if donation is None or donation.status != "paid":
             raise DonationNotReceiptable("the donation is not paid") from None
-        # The counter moved, or another transaction touched the same items (TransactionConflict).
         raise CounterMoved("the receipt counter moved") from None
 
 

@@ -1,0 +1,249 @@
+"""Receipts (三证) on moto: issuing through the stream workers, fetching, verifying, voiding."""
+
+from __future__ import annotations
+
+import io
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from pypdf import PdfReader
+
+from chalicelib.dal.receipts import ReceiptCounterModel, ReceiptModel, get_receipt
+from chalicelib.logic.receipts.issuing import on_donation_change, render_receipt_set
+from chalicelib.logic.receipts.numbering import ReceiptNumberAllocator
+from chalicelib.workers.receipts import ISSUER, RENDERER
+from tests.factories_receipts import (
+    CHARITY_NAME,
+    PROJECT_TITLE,
+    make_charity,
+    make_donation,
+    make_project,
+    stream_event,
+    stream_record,
+)
+
+CAPITALS = "壹仟贰佰叁拾肆元伍角整"
+
+
+def deliver(client, function: str, model) -> dict:
+    """Lambda delivering one stream record of ``model`` to ``function``."""
+    response = client.lambda_.invoke(function, stream_event(stream_record(model)))
+    return response.payload
+
+
+def issue(client, donation) -> ReceiptModel:
+    """The donations stream, then the receipts stream, as Lambda would deliver them."""
+    assert deliver(client, ISSUER, donation) == {"batchItemFailures": []}
+    receipt = get_receipt(donation.donation_id)
+    assert receipt is not None
+    assert deliver(client, RENDERER, receipt) == {"batchItemFailures": []}
+    return get_receipt(donation.donation_id)
+
+
+def pdf_text(data: bytes) -> str:
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.fixture
+def charity(aws):
+    org = make_charity()
+    return org, make_project(org)
+
+
+def test_paid_donation_gets_three_chinese_pdfs_that_extract(client, aws, charity, auth):
+    # Given a donation paid through a provider
+    org, project = charity
+    donation = make_donation(aws, project, amount_fen=123_450, donor_name="张三", donor_sub="donor-zhang")
+
+    # When the workers see it
+    receipt = issue(client, donation)
+
+    # Then the donor gets three PDFs, numbered, each naming donor, capital amount and charity
+    assert receipt.status == "issued"
+    assert receipt.number == f"{org.credit_code}-{receipt.allocated_at[:4]}-00000001"
+    response = client.http.get(f"/donations/{donation.donation_id}/receipts", headers=auth("donor", sub="donor-zhang"))
+    assert response.status_code == 200, response.body
+    body = response.json_body
+    assert body["status"] == "issued" and body["number"] == receipt.number
+    kinds = {doc["kind"]: doc for doc in body["documents"]}
+    assert set(kinds) == {"thank_you_letter", "donation_certificate", "donation_receipt"}
+    for doc in kinds.values():
+        assert doc["expires_in"] <= 900
+        query = parse_qs(urlparse(doc["url"]).query)
+        assert int(query["X-Amz-Expires"][0]) <= 900
+        data = requests.get(doc["url"], timeout=10).content
+        assert data.startswith(b"%PDF") and len(data) < 100_000
+        text = pdf_text(data)
+        assert "张三" in text and CAPITALS in text and CHARITY_NAME in text
+        assert receipt.number in text
+    assert "¥1,234.50" in pdf_text(requests.get(kinds["donation_certificate"]["url"], timeout=10).content)
+
+
+def test_anonymous_donor_is_called_aixin_renshi_on_every_document(client, aws, charity, auth):
+    _, project = charity
+    donation = make_donation(aws, project, donor_name="王五", anonymous=True, donor_sub="donor-wang")
+    receipt = issue(client, donation)
+    assert receipt.donor_name == "爱心人士"
+    docs = client.http.get(f"/donations/{donation.donation_id}/receipts", headers=auth("donor", sub="donor-wang")).json_body
+    for doc in docs["documents"]:
+        text = pdf_text(requests.get(doc["url"], timeout=10).content)
+        assert "爱心人士" in text and "王五" not in text
+
+
+def test_not_issued_yet_is_202_pending_and_only_donor_or_admin_may_fetch(client, aws, charity, auth):
+    _, project = charity
+    donation = make_donation(aws, project, donor_sub="donor-a")
+    url = f"/donations/{donation.donation_id}/receipts"
+    pending = client.http.get(url, headers=auth("donor", sub="donor-a"))
+    assert pending.status_code == 202 and pending.json_body["status"] == "pending"
+    deliver(client, ISSUER, donation)  # numbered, not rendered yet: still pending
+    assert client.http.get(url, headers=auth("donor", sub="donor-a")).status_code == 202
+    assert client.http.get(url, headers=auth("donor", sub="someone-else")).status_code == 403
+    assert client.http.get(url, headers=auth("platform_admin", sub="ops")).status_code == 202
+    assert client.http.get(url).status_code == 401
+
+
+def test_retried_worker_reuses_the_number_and_documents(client, aws, charity):
+    # Given a donation whose stream record is delivered twice, before and after rendering
+    _, project = charity
+    donation = make_donation(aws, project)
+    first = issue(client, donation)
+    keys = first.document_keys()
+
+    # When both workers get the same records again
+    assert deliver(client, ISSUER, donation) == {"batchItemFailures": []}
+    assert deliver(client, RENDERER, first) == {"batchItemFailures": []}
+    assert on_donation_change(aws, {"donation_id": donation.donation_id, "status": "paid", "channel": "sandbox"}) == "already_allocated"
+    assert render_receipt_set(aws, donation.donation_id) == "already_issued"
+
+    # Then nothing changes: same number, same documents, counter not advanced
+    again = get_receipt(donation.donation_id)
+    assert again.number == first.number and again.document_keys() == keys
+    assert ReceiptCounterModel.get(first.counter_id).last_seq == 1
+
+
+def test_crash_after_allocation_leaves_no_gap(client, aws, charity):
+    # Given a worker that numbered a donation and died before rendering
+    _, project = charity
+    first, second = make_donation(aws, project), make_donation(aws, project)
+    allocator = ReceiptNumberAllocator(aws)
+    receipt, created = allocator.allocate(first, now=_now())
+    assert created and receipt.seq == 1
+
+    # When the retried record arrives, and another donation is numbered
+    assert on_donation_change(aws, {"donation_id": first.donation_id, "status": "paid", "channel": "sandbox"}) == "already_allocated"
+    other, _ = allocator.allocate(second, now=_now())
+
+    # Then the first keeps 1, the next gets 2, and rendering completes the first
+    assert get_receipt(first.donation_id).seq == 1 and other.seq == 2
+    assert render_receipt_set(aws, first.donation_id) == "issued"
+
+
+def test_concurrent_issuing_for_one_charity_is_gapless_and_unique(aws, charity):
+    # Given many paid donations of one charity, numbered by parallel workers (some twice)
+    _, project = charity
+    donations = [make_donation(aws, project, amount_fen=100 + i) for i in range(24)]
+    allocator = ReceiptNumberAllocator(aws, max_attempts=500)
+    work = donations + donations[:8]  # retried deliveries race with the first ones
+
+    # When
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda d: allocator.allocate(d, now=_now())[0], work))
+
+    # Then every donation has exactly one number, and the numbers are 1..N without a gap
+    by_donation = {d.donation_id: get_receipt(d.donation_id) for d in donations}
+    seqs = sorted(int(r.seq) for r in by_donation.values())
+    assert seqs == list(range(1, len(donations) + 1))
+    assert len({r.number for r in by_donation.values()}) == len(donations)
+    for result in results:
+        assert result.number == by_donation[result.donation_id].number
+    assert ReceiptCounterModel.get(next(iter(by_donation.values())).counter_id).last_seq == len(donations)
+
+
+def test_numbers_are_per_charity(aws, charity):
+    _, project = charity
+    other_org = make_charity(name="上海市蓝天助学基金会")
+    other_project = make_project(other_org, title="助学计划")
+    allocator = ReceiptNumberAllocator(aws)
+    a, _ = allocator.allocate(make_donation(aws, project), now=_now())
+    b, _ = allocator.allocate(make_donation(aws, other_project), now=_now())
+    assert a.seq == 1 and b.seq == 1 and a.number != b.number
+
+
+def test_imported_and_unpaid_donations_are_not_issued_by_the_stream(client, aws, charity):
+    _, project = charity
+    imported = make_donation(aws, project, channel="import")
+    pending = make_donation(aws, project, status="pending")
+    deliver(client, ISSUER, imported)
+    deliver(client, ISSUER, pending)
+    assert get_receipt(imported.donation_id) is None and get_receipt(pending.donation_id) is None
+
+
+def test_verify_shows_the_facts_and_needs_the_check_code(client, aws, charity):
+    _, project = charity
+    donation = make_donation(aws, project, donor_name="张三")
+    receipt = issue(client, donation)
+    ok = client.http.get(f"/receipts/verify/{receipt.number}?code={receipt.check_code}")
+    assert ok.status_code == 200, ok.body
+    body = ok.json_body
+    assert body["status"] == "valid"
+    assert body["charity_name"] == CHARITY_NAME and body["project_title"] == PROJECT_TITLE
+    assert body["amount_fen"] == 123_450 and body["amount_capitals"] == CAPITALS and body["amount_figures"] == "¥1,234.50"
+    assert body["donor_name"] == "张*"
+    assert client.http.get(f"/receipts/verify/{receipt.number}?code=WRONG234").status_code == 404
+    assert client.http.get(f"/receipts/verify/{receipt.number}").status_code == 404
+    assert client.http.get(f"/receipts/verify/NOPE-2026-00000001?code={receipt.check_code}").status_code == 404
+
+
+def test_refund_voids_receipts_and_numbers_are_not_reused(client, aws, charity, auth):
+    # Given an issued receipt set
+    _, project = charity
+    donation = make_donation(aws, project, donor_sub="donor-r")
+    receipt = issue(client, donation)
+
+    # When the donation is refunded (the stream shows it)
+    donation.update(actions=[type(donation).status.set("refunded")])
+    assert deliver(client, ISSUER, donation) == {"batchItemFailures": []}
+
+    # Then the set is void: verify says so, downloads are refused, the number is not reused
+    assert get_receipt(donation.donation_id).status == "void"
+    verified = client.http.get(f"/receipts/verify/{receipt.number}?code={receipt.check_code}").json_body
+    assert verified["status"] == "void"
+    refused = client.http.get(f"/donations/{donation.donation_id}/receipts", headers=auth("donor", sub="donor-r"))
+    assert refused.status_code == 409 and refused.json_body["error"]["code"] == "receipt_void"
+    nxt, _ = ReceiptNumberAllocator(aws).allocate(make_donation(aws, project), now=_now())
+    assert nxt.seq == receipt.seq + 1
+    # A late retry of the paid record does not revive it
+    donation.status = "paid"
+    deliver(client, ISSUER, donation)
+    assert get_receipt(donation.donation_id).status == "void"
+
+
+def test_refund_before_numbering_allocates_nothing(client, aws, charity):
+    _, project = charity
+    # Given a donation refunded before its "paid" stream record is processed
+    donation = make_donation(aws, project, status="refunded")
+    donation.status = "paid"
+    # When the late record arrives (the image says paid; the table says refunded)
+    deliver(client, ISSUER, donation)
+    # Then no number is consumed
+    assert get_receipt(donation.donation_id) is None
+
+
+def test_a_voided_set_is_not_marked_issued_by_a_late_render(client, aws, charity):
+    _, project = charity
+    donation = make_donation(aws, project)
+    deliver(client, ISSUER, donation)
+    receipt = get_receipt(donation.donation_id)
+    donation.update(actions=[type(donation).status.set("refunded")])
+    deliver(client, ISSUER, donation)
+    deliver(client, RENDERER, receipt)  # the stale "allocated" image
+    assert get_receipt(donation.donation_id).status == "void"
+
+
+def _now():
+    from chalicelib.clock import utcnow
+
+    return utcnow()
