@@ -103,10 +103,10 @@ def _fill(text: str, settings: Settings) -> str:
 
 def fragment_resources(settings: Settings) -> dict[str, Any]:
     """Resources and outputs from every ``infra/*.yaml`` fragment."""
-    merged: dict[str, Any] = {"Resources": {}, "Outputs": {}}
+    merged: dict[str, Any] = {"Resources": {}, "Outputs": {}, "FunctionOverrides": {}}
     for path in sorted(INFRA_DIR.glob("*.yaml")):
         data = yaml.safe_load(_fill(path.read_text(), settings)) or {}
-        for section in ("Resources", "Outputs"):
+        for section in ("Resources", "Outputs", "FunctionOverrides"):
             for key, value in (data.get(section) or {}).items():
                 if key in merged[section]:
                     raise ValueError(f"{key} defined twice (second time in {path.name})")
@@ -151,6 +151,13 @@ def merge_template(settings: Settings, *, functions: list[str] | None = None) ->
     fragments = fragment_resources(settings)
     resources = {**table_resources(settings), **fragments["Resources"]}
     resources.update(lambda_error_alarms(functions or []))
+    if functions:
+        # Partial resources deep-merged by `chalice package` into the functions it generates
+        # (e.g. a stream event source's real ARN); they exist only in the packaged template.
+        for name, override in fragments["FunctionOverrides"].items():
+            if name not in functions:
+                raise ValueError(f"FunctionOverrides: {name} is not a function chalice generates")
+            resources[name] = override
     template: dict[str, Any] = {"Resources": resources}
     if fragments["Outputs"]:
         template["Outputs"] = fragments["Outputs"]
@@ -185,12 +192,12 @@ def create_local_resources(settings: Settings) -> dict[str, list[str]]:
     resources = template["Resources"]
     for resource in resources.values():
         props = resource.get("Properties", {})
-        if resource.get("Type") == "AWS::DynamoDB::Table" and props["TableName"] not in existing_tables:
+        if resource["Type"] == "AWS::DynamoDB::Table" and props["TableName"] not in existing_tables:
             ddb.create_table(**_create_table_kwargs(props))
             if "TimeToLiveSpecification" in props:
                 ddb.update_time_to_live(TableName=props["TableName"], TimeToLiveSpecification=props["TimeToLiveSpecification"])
             created["tables"].append(props["TableName"])
-        elif resource.get("Type") == "AWS::S3::Bucket":
+        elif resource["Type"] == "AWS::S3::Bucket":
             if props["BucketName"] in existing_buckets:
                 continue
             s3.create_bucket(
@@ -198,7 +205,7 @@ def create_local_resources(settings: Settings) -> dict[str, list[str]]:
             )
             created["buckets"].append(props["BucketName"])
     # Dead-letter queues first, so redrive policies can point at them.
-    queues = [r["Properties"] for r in resources.values() if r.get("Type") == "AWS::SQS::Queue"]
+    queues = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::SQS::Queue"]
     queues.sort(key=lambda p: "RedrivePolicy" in p)
     for props in queues:
         attributes = {}

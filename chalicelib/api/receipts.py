@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 import datetime as dt
+from dataclasses import asdict
 from typing import Literal
 
 from chalice import Blueprint

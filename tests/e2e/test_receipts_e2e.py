@@ -44,7 +44,9 @@ def test_donate_fetch_download_lookup_verify_refund_void(stack, stack_models):
     # Given a charity, a project and a donation paid through the sandbox provider
     org = make_charity()
     project = make_project(org)
-    donation = make_donation(stack_models, project, amount_fen=8_888, donor_name="陈晨", phone="13912340000", donor_sub="donor-chen")
+    donation = make_donation(
+        stack_models, project, amount_fen=8_888, donor_name="陈晨", phone="13912340000", donor_sub="donor-chen"
+    )
     donor = {"Authorization": f"Bearer {stack.token('donor', sub='donor-chen')}"}
     receipts_url = f"{stack.api_url}/donations/{donation.donation_id}/receipts"
 

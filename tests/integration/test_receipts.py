@@ -86,7 +86,9 @@ def test_anonymous_donor_is_called_aixin_renshi_on_every_document(client, aws, c
     donation = make_donation(aws, project, donor_name="王五", anonymous=True, donor_sub="donor-wang")
     receipt = issue(client, donation)
     assert receipt.donor_name == "爱心人士"
-    docs = client.http.get(f"/donations/{donation.donation_id}/receipts", headers=auth("donor", sub="donor-wang")).json_body
+    docs = client.http.get(
+        f"/donations/{donation.donation_id}/receipts", headers=auth("donor", sub="donor-wang")
+    ).json_body
     for doc in docs["documents"]:
         text = pdf_text(requests.get(doc["url"], timeout=10).content)
         assert "爱心人士" in text and "王五" not in text
@@ -115,7 +117,10 @@ def test_retried_worker_reuses_the_number_and_documents(client, aws, charity):
     # When both workers get the same records again
     assert deliver(client, ISSUER, donation) == {"batchItemFailures": []}
     assert deliver(client, RENDERER, first) == {"batchItemFailures": []}
-    assert on_donation_change(aws, {"donation_id": donation.donation_id, "status": "paid", "channel": "sandbox"}) == "already_allocated"
+    assert (
+        on_donation_change(aws, {"donation_id": donation.donation_id, "status": "paid", "channel": "sandbox"})
+        == "already_allocated"
+    )
     assert render_receipt_set(aws, donation.donation_id) == "already_issued"
 
     # Then nothing changes: same number, same documents, counter not advanced
@@ -133,7 +138,10 @@ def test_crash_after_allocation_leaves_no_gap(client, aws, charity):
     assert created and receipt.seq == 1
 
     # When the retried record arrives, and another donation is numbered
-    assert on_donation_change(aws, {"donation_id": first.donation_id, "status": "paid", "channel": "sandbox"}) == "already_allocated"
+    assert (
+        on_donation_change(aws, {"donation_id": first.donation_id, "status": "paid", "channel": "sandbox"})
+        == "already_allocated"
+    )
     other, _ = allocator.allocate(second, now=_now())
 
     # Then the first keeps 1, the next gets 2, and rendering completes the first
@@ -190,7 +198,9 @@ def test_verify_shows_the_facts_and_needs_the_check_code(client, aws, charity):
     body = ok.json_body
     assert body["status"] == "valid"
     assert body["charity_name"] == CHARITY_NAME and body["project_title"] == PROJECT_TITLE
-    assert body["amount_fen"] == 123_450 and body["amount_capitals"] == CAPITALS and body["amount_figures"] == "¥1,234.50"
+    assert (
+        body["amount_fen"] == 123_450 and body["amount_capitals"] == CAPITALS and body["amount_figures"] == "¥1,234.50"
+    )
     assert body["donor_name"] == "张*"
     assert client.http.get(f"/receipts/verify/{receipt.number}?code=WRONG234").status_code == 404
     assert client.http.get(f"/receipts/verify/{receipt.number}").status_code == 404

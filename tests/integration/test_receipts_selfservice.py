@@ -21,7 +21,9 @@ def project(aws):
 
 
 def post(client, path, body, headers=None):
-    return client.http.post(path, headers={"Content-Type": "application/json", **(headers or {})}, body=json.dumps(body))
+    return client.http.post(
+        path, headers={"Content-Type": "application/json", **(headers or {})}, body=json.dumps(body)
+    )
 
 
 def test_lookup_by_phone_and_name_returns_masked_donations_with_links(client, aws, project):
@@ -118,7 +120,13 @@ def test_claim_with_one_match_issues_the_three_documents_to_the_claimant(client,
     donation = _imported(aws, project)
 
     # When its donor claims it (signed in)
-    body = {"name": "赵六", "mobile": PHONE, "amount_fen": 20_000, "date": _day(donation), "project_id": project.project_id}
+    body = {
+        "name": "赵六",
+        "mobile": PHONE,
+        "amount_fen": 20_000,
+        "date": _day(donation),
+        "project_id": project.project_id,
+    }
     response = post(client, "/receipts/claims", body, headers=auth("donor", sub="donor-zhao"))
 
     # Then its number is assigned at once and the renderer issues the documents
