@@ -91,6 +91,29 @@ def _qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
     canvas.restoreState()
 
 
+def _wrap(text: str, size: float, max_width: float) -> list[str]:
+    """Break ``text`` into lines no wider than ``max_width`` (Chinese wraps between any characters)."""
+    lines, current = [], ""
+    for char in text:
+        if current and pdfmetrics.stringWidth(current + char, FONT, size) > max_width:
+            lines.append(current)
+            current = ""
+        current += char
+    return [*lines, current] if current or not lines else lines
+
+
+def _paragraphs(
+    canvas: Canvas, paragraphs: list[str], x: float, y: float, size: float, max_width: float, leading: float
+) -> float:
+    """Draw wrapped paragraphs from ``y`` down; returns the y below the last line."""
+    canvas.setFont(FONT, size)
+    for paragraph in paragraphs:
+        for line in _wrap(paragraph, size, max_width) if paragraph else [""]:
+            canvas.drawString(x, y, line)
+            y -= leading
+    return y
+
+
 def _canvas(buffer: io.BytesIO, pagesize: tuple[float, float], title: str, facts: ReceiptFacts) -> Canvas:
     canvas = Canvas(buffer, pagesize=pagesize, invariant=1, pageCompression=1)
     canvas.setTitle(f"{title} {facts.number}")
@@ -118,20 +141,15 @@ def thank_you_letter(facts: ReceiptFacts) -> bytes:
     canvas.setFillColor(RED)
     canvas.drawCentredString(width / 2, height - 110, "感 谢 信")
     canvas.setFillColorRGB(0, 0, 0)
-    canvas.setFont(FONT, 14)
-    lines = [
+    paragraphs = [
         f"尊敬的{facts.donor_name}：",
         "",
-        f"　　感谢您于{facts.donated_on}向“{facts.project_title}”项目捐赠",
-        f"{facts.figures}（人民币{facts.capitals}）。",
-        "　　您的善款将全部用于项目所述的公益用途，我们将按规定定期公开",
-        "项目进展与善款使用情况，欢迎您持续关注与监督。",
+        f"　　感谢您于{facts.donated_on}向“{facts.project_title}”项目捐赠{facts.figures}（人民币{facts.capitals}）。",
+        "　　您的善款将全部用于项目所述的公益用途，我们将按规定定期公开项目进展与善款使用情况，欢迎您持续关注与监督。",
         "　　涓涓细流，汇成江海。再次感谢您的爱心与信任！",
     ]
-    y = height - 170
-    for line in lines:
-        canvas.drawString(70, y, line)
-        y -= 28
+    y = _paragraphs(canvas, paragraphs, 70, height - 170, 14, width - 140, 28)
+    canvas.setFont(FONT, 14)
     canvas.drawRightString(width - 70, y - 30, facts.charity_name)
     canvas.drawRightString(width - 70, y - 56, facts.issued_on)
     _footer(canvas, facts, width, 60)
@@ -156,17 +174,11 @@ def donation_certificate(facts: ReceiptFacts) -> bytes:
     canvas.setFillColorRGB(0, 0, 0)
     canvas.setFont(FONT, 10)
     canvas.drawRightString(width - 60, height - 70, f"证书编号：{facts.number}")
-    canvas.setFont(FONT, 16)
-    rows = [
+    paragraphs = [
         f"{facts.donor_name}：",
-        f"　　您于{facts.donated_on}向“{facts.project_title}”项目慷慨捐赠",
-        f"人民币{facts.figures}（大写：{facts.capitals}），",
-        "　　特发此证，以资感谢！",
+        f"　　您于{facts.donated_on}向“{facts.project_title}”项目慷慨捐赠人民币{facts.figures}（大写：{facts.capitals}），特发此证，以资感谢！",
     ]
-    y = height - 160
-    for row in rows:
-        canvas.drawString(90, y, row)
-        y -= 36
+    _paragraphs(canvas, paragraphs, 90, height - 160, 16, width - 180, 36)
     canvas.setFont(FONT, 14)
     canvas.drawRightString(width - 90, 150, facts.charity_name)
     canvas.drawRightString(width - 90, 128, f"颁发日期：{facts.issued_on}")
@@ -192,10 +204,11 @@ def donation_receipt(facts: ReceiptFacts) -> bytes:
         ("金额（小写）", facts.figures),
         ("金额（大写）", f"人民币{facts.capitals}"),
         ("捐赠日期", facts.donated_on),
-        ("收款单位", f"{facts.charity_name}（统一社会信用代码 {facts.charity_code}）"),
+        ("收款单位", facts.charity_name),
+        ("统一社会信用代码", facts.charity_code),
         ("开票人", ISSUING_SYSTEM),
     ]
-    top, row_height, left, split = height - 90, 24, 40, 150
+    top, row_height, left, split = height - 88, 22, 40, 150
     canvas.setLineWidth(0.6)
     canvas.rect(left, top - row_height * len(rows), width - 2 * left, row_height * len(rows))
     canvas.line(split, top, split, top - row_height * len(rows))
