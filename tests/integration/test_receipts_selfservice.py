@@ -138,7 +138,9 @@ def test_claim_with_one_match_issues_the_three_documents_to_the_claimant(client,
     fetched = client.http.get(f"/donations/{donation.donation_id}/receipts", headers=auth("donor", sub="donor-zhao"))
     assert fetched.status_code == 200 and len(fetched.json_body["documents"]) == 3
 
-    # And claiming again says already_claimed
+    # And the same claimant retrying gets the same answer; anyone else is told already_claimed
+    retried = post(client, "/receipts/claims", body, headers=auth("donor", sub="donor-zhao"))
+    assert retried.status_code == 202 and retried.json_body == response.json_body
     again = _claim(client, project, date=_day(donation))
     assert again.status_code == 409 and again.json_body["error"]["code"] == "already_claimed"
 

@@ -144,7 +144,8 @@ def thank_you_letter(facts: ReceiptFacts) -> bytes:
     paragraphs = [
         f"尊敬的{facts.donor_name}：",
         "",
-        f"　　感谢您于{facts.donated_on}向“{facts.project_title}”项目捐赠{facts.figures}（人民币{facts.capitals}）。",
+        f"　　感谢您于{facts.donated_on}向“{facts.project_title}”项目捐赠",
+        f"{facts.figures}（人民币{facts.capitals}）。",
         "　　您的善款将全部用于项目所述的公益用途，我们将按规定定期公开项目进展与善款使用情况，欢迎您持续关注与监督。",
         "　　涓涓细流，汇成江海。再次感谢您的爱心与信任！",
     ]
@@ -176,7 +177,10 @@ def donation_certificate(facts: ReceiptFacts) -> bytes:
     canvas.drawRightString(width - 60, height - 70, f"证书编号：{facts.number}")
     paragraphs = [
         f"{facts.donor_name}：",
-        f"　　您于{facts.donated_on}向“{facts.project_title}”项目慷慨捐赠人民币{facts.figures}（大写：{facts.capitals}），特发此证，以资感谢！",
+        f"　　您于{facts.donated_on}向“{facts.project_title}”项目慷慨捐赠",
+        # The amount keeps a line of its own: figures and capitals are never broken apart.
+        f"人民币{facts.figures}（大写：{facts.capitals}），",
+        "　　特发此证，以资感谢！",
     ]
     _paragraphs(canvas, paragraphs, 90, height - 160, 16, width - 180, 36)
     canvas.setFont(FONT, 14)

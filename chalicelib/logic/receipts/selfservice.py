@@ -232,6 +232,10 @@ def claim(
     claimed = store.receipts_for([d.donation_id for d in matches])
     unclaimed = [d for d in matches if d.donation_id not in claimed]
     if not unclaimed:
+        # A signed-in claimant repeating their own claim (a retried request) gets the same answer.
+        mine = [r for r in claimed.values() if claimant_sub and r.claimed_by_sub == claimant_sub]
+        if len(mine) == 1:
+            return ClaimResult(donation_id=mine[0].donation_id, number=mine[0].number, status="pending")
         raise Conflict("the matching donation's receipts were already claimed", code="already_claimed")
     if len(unclaimed) > 1:
         raise Conflict("several imported donations match; add details or contact the charity", code="ambiguous_match")
