@@ -62,6 +62,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="time per case")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "receipts.md")
     args = parser.parse_args()
+
     def fresh(render: Callable[[ReceiptFacts], bytes | dict[str, bytes]]) -> Callable[[], bytes | dict[str, bytes]]:
         # Every receipt set has its own verification URL: encode its QR code every time.
         def run() -> bytes | dict[str, bytes]:

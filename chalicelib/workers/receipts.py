@@ -39,9 +39,10 @@ def _process(event: DynamoDBEvent, handle_image: Any) -> dict[str, Any]:
     def record_handler(record: DynamoDBRecord) -> str:
         return str(handle_image(record.dynamodb.new_image if record.dynamodb else None))
 
-    return process_partial_response(
+    response = process_partial_response(
         event=event.to_dict(), record_handler=record_handler, processor=BatchProcessor(EventType.DynamoDBStreams)
     )
+    return dict(response)
 
 
 def register(app: Chalice, settings: Settings) -> None:
