@@ -257,3 +257,19 @@ def _now():
     from chalicelib.clock import utcnow
 
     return utcnow()
+
+
+def test_one_bad_record_fails_alone(client, aws, charity):
+    # Given a batch with a donation whose project is missing, next to a good one
+    _, project = charity
+    good = make_donation(aws, project)
+    orphan = make_donation(aws, project)
+    orphan.update(actions=[type(orphan).project_id.set("no-such-project")])
+    event = stream_event(stream_record(orphan, sequence=1), stream_record(good, sequence=2))
+
+    # When the issuer gets the batch
+    payload = client.lambda_.invoke(ISSUER, event).payload
+
+    # Then only the bad record is reported for retry, and the good one is numbered
+    assert payload == {"batchItemFailures": [{"itemIdentifier": "1"}]}
+    assert get_receipt(good.donation_id) is not None and get_receipt(orphan.donation_id) is None
