@@ -65,6 +65,14 @@ class Pump:
         self.ddb = boto3.client("dynamodb", **endpoint)
         self.streams = boto3.client("dynamodbstreams", **endpoint)
         self._iterators: dict[str, str] = {}
+        self._last_seen: dict[str, str] = {}  # sequence number of the last record delivered, per handler and shard
+
+    def _iterator(self, stream_arn: str, shard_id: str, after: str | None) -> str:
+        if after is None:
+            args = {"ShardIteratorType": "TRIM_HORIZON"}
+        else:
+            args = {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+        return str(self.streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, **args)["ShardIterator"])
 
     def sources(self, kind: str) -> list[Any]:
         return [s for s in self.app.event_sources if type(s).__name__ == kind]
@@ -98,21 +106,29 @@ class Pump:
                 continue
             shards = self.streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]
             for shard in shards:
-                key = f"{stream_arn}/{shard['ShardId']}"
+                # One iterator per handler: two functions may consume the same stream.
+                key = f"{source.name}/{stream_arn}/{shard['ShardId']}"
                 if key not in self._iterators:
-                    self._iterators[key] = self.streams.get_shard_iterator(
-                        StreamArn=stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-                    )["ShardIterator"]
+                    self._iterators[key] = self._iterator(stream_arn, shard["ShardId"], self._last_seen.get(key))
                 got = self.streams.get_records(ShardIterator=self._iterators[key], Limit=source.batch_size)
                 records = got.get("Records", [])
-                if records:
-                    for r in records:
-                        r["eventSourceARN"] = stream_arn
-                        r["dynamodb"].pop("ApproximateCreationDateTime", None)
-                    event = json.loads(json.dumps({"Records": records}, default=str))
-                    self.app.handler_map[source.name](event, _Context())
-                    delivered += len(records)
-                self._iterators[key] = got.get("NextShardIterator") or self._iterators[key]
+                if not records:
+                    # moto swaps in a copy of a table (and its stream) when it rolls back a failed
+                    # transaction; iterators on the old copy never see new records. Idle: start a
+                    # fresh iterator after the last record delivered on the next poll.
+                    del self._iterators[key]
+                    continue
+                for r in records:
+                    r["eventSourceARN"] = stream_arn
+                    r["dynamodb"].pop("ApproximateCreationDateTime", None)
+                event = json.loads(json.dumps({"Records": records}, default=str))
+                self.app.handler_map[source.name](event, _Context())
+                delivered += len(records)
+                self._last_seen[key] = records[-1]["dynamodb"]["SequenceNumber"]
+                if got.get("NextShardIterator"):
+                    self._iterators[key] = got["NextShardIterator"]
+                else:
+                    del self._iterators[key]
         return delivered
 
     def run_once(self) -> int:
