@@ -22,6 +22,7 @@ from chalicelib.logic.receipts.issuing import DOCUMENT_TITLES, shanghai_date
 from chalicelib.logic.receipts.numbering import ReceiptNumberAllocator
 from chalicelib.logic.receipts.numerals import fen_to_capital, fen_to_figures
 from chalicelib.privacy import is_mainland_mobile, mask_name, mask_phone, normalize_phone, phone_hash
+from chalicelib.secrets import get_secret
 
 RECEIPTABLE = frozenset({"paid", "refunded"})
 
@@ -132,11 +133,13 @@ def receipts_for_donor(settings: Settings, principal: Principal, donation_id: st
 # -- self-service look-up ----------------------------------------------------------------------
 
 
-def _normalized_mobile(mobile: str) -> str:
+def _hashed_mobile(settings: Settings, mobile: str) -> str:
+    """The keyed hash the donations table indexes (key: SSM in dev/prod, literal locally)."""
     phone = normalize_phone(mobile)
     if not is_mainland_mobile(phone):
         raise ValidationFailed("mobile must be a mainland China mobile number", code="invalid_mobile")
-    return phone
+    key = get_secret(settings, settings.phone_hash_key_name, local_value=settings.phone_hash_key)
+    return phone_hash(key, phone)
 
 
 def enforce_limits(settings: Settings, *, hashed_phone: str, client: str, now: datetime) -> None:
@@ -182,8 +185,7 @@ def lookup(
     now: datetime | None = None,
 ) -> list[DonationWithReceipts]:
     """POST /receipts/lookup: mobile + name, or donation id + mobile. No match: an empty list."""
-    phone = _normalized_mobile(mobile)
-    hashed = phone_hash(settings.phone_hash_key, phone)
+    hashed = _hashed_mobile(settings, mobile)
     enforce_limits(settings, hashed_phone=hashed, client=client, now=now or utcnow())
     if donation_id:
         one = store.get_donation(donation_id)
@@ -214,8 +216,7 @@ def claim(
 ) -> ClaimResult:
     """POST /receipts/claims: exactly one unclaimed imported donation matches -> issue its 三证."""
     now = now or utcnow()
-    phone = _normalized_mobile(mobile)
-    hashed = phone_hash(settings.phone_hash_key, phone)
+    hashed = _hashed_mobile(settings, mobile)
     enforce_limits(settings, hashed_phone=hashed, client=client, now=now)
     matches = [
         d
