@@ -7,6 +7,7 @@ Run: `make bench` or `.venv/bin/python bench/bench_receipts.py [--seconds 3]`.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import statistics
 import sys
@@ -87,7 +88,9 @@ def main() -> int:
         "# Receipts benchmark: rendering the 三证",
         "",
         f"reportlab {reportlab.Version}, Python {platform.python_version()}, {platform.machine()}, "
-        f"{args.seconds:g} s per case (median of 5 rounds), one process, no I/O (rendering only).",
+        f"{args.seconds:g} s per case (median of 5 rounds), one process, no I/O (rendering only), "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs at the start (a shared machine: "
+        "compare rows of the same run, not runs).",
         "",
         "| case | documents/s | bytes/document | bytes/rendering |",
         "| --- | ---: | ---: | ---: |",

@@ -152,9 +152,9 @@ def test_crash_after_allocation_leaves_no_gap(client, aws, charity):
 def test_concurrent_issuing_for_one_charity_is_gapless_and_unique(aws, charity):
     # Given many paid donations of one charity, numbered by parallel workers (some twice)
     _, project = charity
-    donations = [make_donation(aws, project, amount_fen=100 + i) for i in range(12)]
+    donations = [make_donation(aws, project, amount_fen=100 + i) for i in range(10)]
     allocator = ReceiptNumberAllocator(aws, max_attempts=500)
-    work = donations + donations[:4]  # retried deliveries race with the first ones
+    work = donations + donations[:3]  # retried deliveries race with the first ones
 
     # When
     with ThreadPoolExecutor(max_workers=4) as pool:
