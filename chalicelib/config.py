@@ -55,6 +55,16 @@ class Settings(BaseModel):
     receipts_lookups_per_phone: int = Field(default=5, alias="GONGYI_RECEIPTS_LOOKUPS_PER_PHONE", ge=1)
     receipts_lookups_per_client: int = Field(default=30, alias="GONGYI_RECEIPTS_LOOKUPS_PER_CLIENT", ge=1)
     receipts_link_seconds: int = Field(default=600, alias="GONGYI_RECEIPTS_LINK_SECONDS", ge=1, le=900)
+    # Donations and payments (issue 4). Provider configs are JSON documents: SSM parameter
+    # names in dev/prod (the *_SECRET_NAME fields above), literal JSON locally (these two).
+    wechat_pay_config: str = Field(default="", alias="GONGYI_WECHAT_PAY_CONFIG")
+    alipay_config: str = Field(default="", alias="GONGYI_ALIPAY_CONFIG")
+    sandbox_pay_secret_name: str = Field(default="", alias="GONGYI_SANDBOX_PAY_SECRET_NAME")
+    donation_pay_minutes: int = Field(default=120, alias="GONGYI_DONATION_PAY_MINUTES", ge=1)
+    # A project item is read by every donation: each API container caches it this long
+    # (the hot-read key of a surge). A status change takes at most this long to bite.
+    project_cache_seconds: float = Field(default=5.0, alias="GONGYI_PROJECT_CACHE_SECONDS", ge=0)
+    notify_clock_skew_seconds: int = Field(default=300, alias="GONGYI_NOTIFY_CLOCK_SKEW_SECONDS", ge=1)
 
     @model_validator(mode="after")
     def _stage_rules(self) -> Settings:

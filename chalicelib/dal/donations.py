@@ -7,9 +7,12 @@ viral project (DESIGN.md, throughput rules). Lists merge the shards.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
+from chalicelib.clock import SHANGHAI
 from chalicelib.dal.base import GongyiModel
 
 
@@ -44,6 +47,18 @@ class DonationsByPhone(GlobalSecondaryIndex):  # type: ignore[type-arg]
     created_at = UnicodeAttribute(range_key=True)
 
 
+class DonationsByPaidMonth(GlobalSecondaryIndex):  # type: ignore[type-arg]
+    """Paid donations of one calendar month (Asia/Shanghai), sharded like the counters:
+    the monthly compliance report queries ``f"{YYYY-MM}#{shard}"`` for every shard."""
+
+    class Meta:
+        index_name = "by_paid_month"
+        projection = AllProjection()
+
+    paid_month_shard = UnicodeAttribute(hash_key=True)
+    paid_at = UnicodeAttribute(range_key=True)
+
+
 class DonationModel(GongyiModel):
     table_suffix = "donations"
 
@@ -74,7 +89,80 @@ class DonationModel(GongyiModel):
     # Set only while pending: DynamoDB deletes never-paid donations; paid ones drop the attribute.
     expires_at = TTLAttribute(null=True)
     pay_by = UnicodeAttribute(null=True)
+    # Who counts as one donor for the distinct-donor total: "sub:<sub>", "phone:<hash>";
+    # absent for anonymous donations without a phone (each counts as its own donor).
+    donor_key = UnicodeAttribute(null=True)
+    paid_month_shard = UnicodeAttribute(null=True)  # f"{YYYY-MM of paid_at in Shanghai}#{shard}"
+    refund_reason = UnicodeAttribute(null=True)
+    refunded_by = UnicodeAttribute(null=True)
 
     by_project_shard = DonationsByProjectShard()
     by_donor = DonationsByDonor()
     by_phone = DonationsByPhone()
+    by_paid_month = DonationsByPaidMonth()
+
+    @staticmethod
+    def project_shard_key(project_id: str, shard: int) -> str:
+        return f"{project_id}#{shard}"
+
+    @staticmethod
+    def paid_month_shard_key(paid_at: datetime, shard: int) -> str:
+        return f"{paid_at.astimezone(SHANGHAI):%Y-%m}#{shard}"
+
+
+# -- reads and the creating write ------------------------------------------------------------
+
+
+class DonationExists(Exception):
+    """A donation with this id is already stored (the create was retried)."""
+
+
+def save_new_donation(donation: DonationModel) -> None:
+    """Store a new (pending) donation; never overwrites one."""
+    from pynamodb.exceptions import PutError  # noqa: PLC0415
+
+    try:
+        donation.save(condition=DonationModel.donation_id.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise DonationExists(donation.donation_id) from exc
+        raise
+
+
+def find_donation(donation_id: str, *, consistent: bool = True) -> DonationModel | None:
+    try:
+        return DonationModel.get(donation_id, consistent_read=consistent)
+    except DonationModel.DoesNotExist:
+        return None
+
+
+def paid_donations_page(
+    project_id: str, shards: int, *, limit: int, before: tuple[str, str] | None
+) -> list[DonationModel]:
+    """Up to ``limit`` paid donations of a project, newest first, strictly older than
+    ``before`` = (created_at, donation_id). Queries every shard of ``by_project_shard``
+    (each from its newest item down) and merges them."""
+    merged: list[DonationModel] = []
+    for shard in range(shards):
+        range_condition = DonationModel.created_at <= before[0] if before else None
+        items = DonationModel.by_project_shard.query(
+            DonationModel.project_shard_key(project_id, shard),
+            range_condition,
+            filter_condition=DonationModel.status == "paid",
+            scan_index_forward=False,
+            limit=limit + 1,
+        )
+        for item in items:
+            if before and (item.created_at, item.donation_id) >= before:
+                continue
+            merged.append(item)
+    merged.sort(key=lambda d: (d.created_at, d.donation_id), reverse=True)
+    return merged[:limit]
+
+
+def donations_of_donor(donor_sub: str, *, limit: int, before: str | None) -> list[DonationModel]:
+    """A signed-in donor's donations, newest first (one partition per donor)."""
+    range_condition = DonationModel.created_at < before if before else None
+    return list(
+        DonationModel.by_donor.query(donor_sub, range_condition, scan_index_forward=False, limit=limit)
+    )

@@ -47,3 +47,37 @@ def read_totals(project_id: str) -> Totals:
     for shard in ProjectCounterModel.query(project_id, consistent_read=True):
         total = total + Totals(int(shard.amount_fen or 0), int(shard.donation_count or 0), int(shard.donor_count or 0))
     return total
+
+
+class ShardCountNotRaised(Exception):
+    """The project has at least that many counter shards already (they only grow)."""
+
+
+class ProjectMissing(Exception):
+    pass
+
+
+def raise_counter_shards(project_id: str, counter_shards: int, updated_at: str) -> None:
+    """Raise a project's number of counter shards (conditional: only upward).
+
+    Shards only grow, so every earlier donation stays in a shard [0, N) that
+    reads and lists still visit.
+    """
+    from pynamodb.exceptions import UpdateError  # noqa: PLC0415
+
+    from chalicelib.dal.projects import ProjectModel  # noqa: PLC0415
+
+    try:
+        ProjectModel(project_id=project_id).update(
+            actions=[ProjectModel.counter_shards.set(counter_shards), ProjectModel.updated_at.set(updated_at)],
+            condition=ProjectModel.project_id.exists()
+            & (ProjectModel.counter_shards.does_not_exist() | (ProjectModel.counter_shards < counter_shards)),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        try:
+            ProjectModel.get(project_id, consistent_read=True)
+        except ProjectModel.DoesNotExist:
+            raise ProjectMissing(project_id) from None
+        raise ShardCountNotRaised(project_id) from exc

@@ -1,0 +1,283 @@
+"""Payments: provider transactions, distinct-donor markers, refunds, and the two
+transactions that move money in the totals (confirm and refund).
+
+Every state change that touches the totals is ONE ``TransactWriteItems``:
+
+* confirm: donation ``pending -> paid`` (conditions: still pending, not past
+  ``pay_by``, same amount/project/shard/donor/channel) + provider transaction
+  item (``attribute_not_exists``: a transaction id counts once, whatever the
+  retries) + one counter shard (``ADD``) + the donor marker (new donor: put
+  with ``attribute_not_exists``, the donor counts once; known donor: ``ADD``).
+* refund: donation ``paid -> refunded`` + refund item (``attribute_not_exists``)
+  + the same counter shard (``ADD`` negatives) + the donor marker (last paid
+  donation of that donor: delete it and count the donor out; else ``ADD -1``).
+
+Markers are keyed ``project_id#donor_key`` so that no partition sees every
+donor of a project. The functions here report which conditions failed; the
+logic (``chalicelib.logic.donations``) decides what that means.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.clock import to_iso
+from chalicelib.dal.base import GongyiModel
+from chalicelib.dal.donations import DonationModel
+from chalicelib.dal.totals import ProjectCounterModel
+
+
+class ProviderTransactionModel(GongyiModel):
+    """One item per provider transaction id: the exactly-once key of a payment."""
+
+    table_suffix = "payment-transactions"
+
+    class Meta:
+        table_name = "unbound"
+
+    txn_key = UnicodeAttribute(hash_key=True)  # f"{provider}#{transaction_id}"
+    provider = UnicodeAttribute()
+    transaction_id = UnicodeAttribute()
+    donation_id = UnicodeAttribute()
+    amount_fen = NumberAttribute()
+    received_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(provider: str, transaction_id: str) -> str:
+        return f"{provider}#{transaction_id}"
+
+
+class DonorMarkerModel(GongyiModel):
+    """A distinct donor of a project: exists while they have at least one paid donation."""
+
+    table_suffix = "project-donors"
+
+    class Meta:
+        table_name = "unbound"
+
+    marker_key = UnicodeAttribute(hash_key=True)  # f"{project_id}#{donor_key}"
+    project_id = UnicodeAttribute()
+    paid_count = NumberAttribute()
+    first_donation_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(project_id: str, donor_key: str) -> str:
+        return f"{project_id}#{donor_key}"
+
+
+class RefundModel(GongyiModel):
+    """One refund per donation: what was asked of the provider, by whom, why."""
+
+    table_suffix = "refunds"
+
+    class Meta:
+        table_name = "unbound"
+
+    donation_id = UnicodeAttribute(hash_key=True)
+    refund_id = UnicodeAttribute()  # our out_refund_no / out_request_no
+    provider = UnicodeAttribute()
+    amount_fen = NumberAttribute()
+    reason = UnicodeAttribute()
+    requested_by = UnicodeAttribute()
+    status = UnicodeAttribute()  # requested (sent by the refund sender) | succeeded (sandbox)
+    provider_request = UnicodeAttribute()  # JSON: the request built for the provider
+    created_at = UnicodeAttribute()
+
+
+@dataclass(frozen=True)
+class PaymentClaim:
+    """What a verified notification says, plus where the donation counts."""
+
+    provider: str
+    transaction_id: str
+    donation_id: str
+    project_id: str
+    shard: int
+    amount_fen: int
+    donor_key: str | None
+    paid_at: datetime
+
+
+class Blocked(StrEnum):
+    """Why a money transaction did not commit (one or more of these)."""
+
+    DONATION = "donation"  # the donation's condition failed (state, amount, deadline...)
+    TRANSACTION_ID = "transaction_id"  # provider transaction id already recorded
+    MARKER = "marker"  # donor marker was not in the assumed state
+    REFUND = "refund"  # a refund for this donation exists
+    CONFLICT = "conflict"  # a concurrent transaction touched the same items: retry
+
+
+def _connection() -> Connection:
+    return Connection(region=DonationModel.Meta.region, host=DonationModel.Meta.host)
+
+
+def _blocked(exc: TransactWriteError, roles: list[Blocked]) -> set[Blocked]:
+    reasons = exc.cancellation_reasons if exc.cause_response_code == "TransactionCanceledException" else []
+    found: set[Blocked] = set()
+    for role, reason in zip(roles, reasons, strict=False):
+        if reason is None:
+            continue
+        if reason.code == "ConditionalCheckFailed":
+            found.add(role)
+        elif reason.code == "TransactionConflict":
+            found.add(Blocked.CONFLICT)
+    if not found:
+        if exc.cause_response_code in ("TransactionConflictException", "TransactionInProgressException"):
+            return {Blocked.CONFLICT}
+        raise exc
+    return found
+
+
+def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> set[Blocked]:
+    """Try the confirm transaction; an empty set means it committed.
+
+    ``new_donor``: assume the donor has no marker yet (put it, count a donor);
+    otherwise assume one exists (add to it, count no donor). Ignored without a donor key.
+    """
+    paid_iso = to_iso(claim.paid_at)
+    donor_condition = (
+        DonationModel.donor_key == claim.donor_key if claim.donor_key else DonationModel.donor_key.does_not_exist()
+    )
+    donation_condition = (
+        (DonationModel.status == "pending")
+        & (DonationModel.amount_fen == claim.amount_fen)
+        & (DonationModel.pay_by >= to_iso(now))
+        & (DonationModel.project_id == claim.project_id)
+        & (DonationModel.shard == claim.shard)
+        & (DonationModel.channel == claim.provider)
+        & donor_condition
+    )
+    counts_donor = new_donor or not claim.donor_key
+    roles = [Blocked.DONATION, Blocked.TRANSACTION_ID, Blocked.DONATION]
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.update(
+                DonationModel(donation_id=claim.donation_id),
+                actions=[
+                    DonationModel.status.set("paid"),
+                    DonationModel.paid_at.set(paid_iso),
+                    DonationModel.provider_txn_id.set(claim.transaction_id),
+                    DonationModel.paid_month_shard.set(DonationModel.paid_month_shard_key(claim.paid_at, claim.shard)),
+                    DonationModel.expires_at.remove(),
+                ],
+                condition=donation_condition,
+            )
+            tx.save(
+                ProviderTransactionModel(
+                    txn_key=ProviderTransactionModel.key(claim.provider, claim.transaction_id),
+                    provider=claim.provider,
+                    transaction_id=claim.transaction_id,
+                    donation_id=claim.donation_id,
+                    amount_fen=claim.amount_fen,
+                    received_at=to_iso(now),
+                ),
+                condition=ProviderTransactionModel.txn_key.does_not_exist(),
+            )
+            tx.update(
+                ProjectCounterModel(project_id=claim.project_id, shard=claim.shard),
+                actions=[
+                    ProjectCounterModel.amount_fen.add(claim.amount_fen),
+                    ProjectCounterModel.donation_count.add(1),
+                    ProjectCounterModel.donor_count.add(1 if counts_donor else 0),
+                ],
+            )
+            if claim.donor_key:
+                roles.append(Blocked.MARKER)
+                marker_key = DonorMarkerModel.key(claim.project_id, claim.donor_key)
+                if new_donor:
+                    tx.save(
+                        DonorMarkerModel(
+                            marker_key=marker_key,
+                            project_id=claim.project_id,
+                            paid_count=1,
+                            first_donation_id=claim.donation_id,
+                        ),
+                        condition=DonorMarkerModel.marker_key.does_not_exist(),
+                    )
+                else:
+                    tx.update(
+                        DonorMarkerModel(marker_key=marker_key),
+                        actions=[DonorMarkerModel.paid_count.add(1)],
+                        condition=DonorMarkerModel.marker_key.exists(),
+                    )
+    except TransactWriteError as exc:
+        return _blocked(exc, roles)
+    return set()
+
+
+def commit_refund(
+    donation: DonationModel, refund: RefundModel, *, last_of_donor: bool, now: datetime
+) -> set[Blocked]:
+    """Try the refund transaction; an empty set means it committed.
+
+    ``last_of_donor``: assume this is the donor's only paid donation to the project
+    (delete the marker, count the donor out); otherwise assume others remain.
+    """
+    roles = [Blocked.DONATION, Blocked.REFUND, Blocked.DONATION]
+    counts_donor_out = last_of_donor or not donation.donor_key
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            # A plain status change on the donation item: the receipts stream voids on it.
+            tx.update(
+                DonationModel(donation_id=donation.donation_id),
+                actions=[
+                    DonationModel.status.set("refunded"),
+                    DonationModel.refunded_at.set(to_iso(now)),
+                    DonationModel.refund_reason.set(refund.reason),
+                    DonationModel.refunded_by.set(refund.requested_by),
+                ],
+                condition=(DonationModel.status == "paid") & (DonationModel.amount_fen == donation.amount_fen),
+            )
+            tx.save(refund, condition=RefundModel.donation_id.does_not_exist())
+            tx.update(
+                ProjectCounterModel(project_id=donation.project_id, shard=int(donation.shard)),
+                actions=[
+                    ProjectCounterModel.amount_fen.add(-int(donation.amount_fen)),
+                    ProjectCounterModel.donation_count.add(-1),
+                    ProjectCounterModel.donor_count.add(-1 if counts_donor_out else 0),
+                ],
+            )
+            if donation.donor_key:
+                roles.append(Blocked.MARKER)
+                marker = DonorMarkerModel(marker_key=DonorMarkerModel.key(donation.project_id, donation.donor_key))
+                if last_of_donor:
+                    tx.delete(marker, condition=DonorMarkerModel.paid_count == 1)
+                else:
+                    tx.update(
+                        marker,
+                        actions=[DonorMarkerModel.paid_count.add(-1)],
+                        condition=DonorMarkerModel.paid_count > 1,
+                    )
+    except TransactWriteError as exc:
+        return _blocked(exc, roles)
+    return set()
+
+
+def find_transaction(provider: str, transaction_id: str) -> ProviderTransactionModel | None:
+    try:
+        return ProviderTransactionModel.get(ProviderTransactionModel.key(provider, transaction_id), consistent_read=True)
+    except ProviderTransactionModel.DoesNotExist:
+        return None
+
+
+def find_refund(donation_id: str) -> RefundModel | None:
+    try:
+        return RefundModel.get(donation_id, consistent_read=True)
+    except RefundModel.DoesNotExist:
+        return None
+
+
+def pause_before_retry(attempt: int) -> None:
+    """Back off after a transaction conflict (jittered, milliseconds)."""
+    import random  # noqa: PLC0415
+
+    time.sleep(random.uniform(0, 0.01 * (2**attempt)))
