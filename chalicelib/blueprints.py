@@ -12,4 +12,10 @@ from chalicelib.api import receipts, system
 BLUEPRINTS: list[Blueprint] = [
     system.bp,
     receipts.bp,
+from chalicelib.api import donations, payments, system
+
+BLUEPRINTS: list[Blueprint] = [
+    system.bp,
+    donations.bp,
+    payments.bp,
 ]

@@ -8,6 +8,7 @@ viral project (DESIGN.md, throughput rules). Lists merge the shards.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
@@ -163,6 +164,14 @@ def paid_donations_page(
 def donations_of_donor(donor_sub: str, *, limit: int, before: str | None) -> list[DonationModel]:
     """A signed-in donor's donations, newest first (one partition per donor)."""
     range_condition = DonationModel.created_at < before if before else None
-    return list(
-        DonationModel.by_donor.query(donor_sub, range_condition, scan_index_forward=False, limit=limit)
-    )
+    return list(DonationModel.by_donor.query(donor_sub, range_condition, scan_index_forward=False, limit=limit))
+
+
+def find_project(project_id: str) -> Any:
+    """The project a donation goes to (``ProjectModel``), or None."""
+    from chalicelib.dal.projects import ProjectModel  # noqa: PLC0415
+
+    try:
+        return ProjectModel.get(project_id)
+    except ProjectModel.DoesNotExist:
+        return None

@@ -214,9 +214,7 @@ def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> se
     return set()
 
 
-def commit_refund(
-    donation: DonationModel, refund: RefundModel, *, last_of_donor: bool, now: datetime
-) -> set[Blocked]:
+def commit_refund(donation: DonationModel, refund: RefundModel, *, last_of_donor: bool, now: datetime) -> set[Blocked]:
     """Try the refund transaction; an empty set means it committed.
 
     ``last_of_donor``: assume this is the donor's only paid donation to the project
@@ -264,7 +262,9 @@ def commit_refund(
 
 def find_transaction(provider: str, transaction_id: str) -> ProviderTransactionModel | None:
     try:
-        return ProviderTransactionModel.get(ProviderTransactionModel.key(provider, transaction_id), consistent_read=True)
+        return ProviderTransactionModel.get(
+            ProviderTransactionModel.key(provider, transaction_id), consistent_read=True
+        )
     except ProviderTransactionModel.DoesNotExist:
         return None
 

@@ -146,7 +146,7 @@ def adapter_for(provider: str, settings: Settings) -> PaymentAdapter:
         config = provider_config(settings, settings.wechat_secret_name, settings.wechat_pay_config)
         if not config:
             raise ChannelUnavailable("WeChat Pay is not configured on this stage")
-        return WechatPayAdapter(config)
+        return WechatPayAdapter(config, skew_seconds=settings.notify_clock_skew_seconds)
     if provider == "alipay":
         from chalicelib.payments.alipay import AlipayAdapter  # noqa: PLC0415
 

@@ -100,7 +100,9 @@ class SandboxAdapter:
                 reference=decode_reference(data.get("attach")),
             )
         except (ValueError, KeyError, TypeError):
-            raise NotificationMalformed("the sandbox notification lacks out_trade_no, transaction_id or amount_fen") from None
+            raise NotificationMalformed(
+                "the sandbox notification lacks out_trade_no, transaction_id or amount_fen"
+            ) from None
 
     def acknowledge(self) -> ProviderReply:
         return ProviderReply(200, json.dumps({"result": "success"}), "application/json")

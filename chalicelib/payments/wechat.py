@@ -130,7 +130,9 @@ class WechatPayAdapter:
 
     def refuse(self, reason: str) -> ProviderReply:
         # Any 4xx/5xx with code FAIL: WeChat Pay retries on its schedule (about 24 h).
-        return ProviderReply(400, json.dumps({"code": "FAIL", "message": reason}, ensure_ascii=False), "application/json")
+        return ProviderReply(
+            400, json.dumps({"code": "FAIL", "message": reason}, ensure_ascii=False), "application/json"
+        )
 
     # -- outgoing requests -------------------------------------------------------------------
 
