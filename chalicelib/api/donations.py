@@ -112,6 +112,7 @@ def give(ctx: RequestContext, project_id: str) -> DonationStarted:
         idempotency_key=ctx.header("idempotency-key"),
         body=ctx.body.model_dump(),
         donor_sub=ctx.principal.sub if ctx.principal else None,
+        lambda_context=bp.lambda_context,
     )
     return DonationStarted.model_validate(result)
 

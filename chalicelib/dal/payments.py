@@ -120,6 +120,20 @@ def _connection() -> Connection:
     return Connection(region=DonationModel.Meta.region, host=DonationModel.Meta.host)
 
 
+class _Roles:
+    """Which check each transaction item stands for, in the order PynamoDB sends them
+    (condition checks, deletes, puts, updates): cancellation reasons come in that order."""
+
+    def __init__(self) -> None:
+        self.by_kind: dict[str, list[Blocked]] = {"delete": [], "put": [], "update": []}
+
+    def add(self, kind: str, role: Blocked) -> None:
+        self.by_kind[kind].append(role)
+
+    def ordered(self) -> list[Blocked]:
+        return self.by_kind["delete"] + self.by_kind["put"] + self.by_kind["update"]
+
+
 def _blocked(exc: TransactWriteError, roles: list[Blocked]) -> set[Blocked]:
     reasons = exc.cancellation_reasons if exc.cause_response_code == "TransactionCanceledException" else []
     found: set[Blocked] = set()
@@ -157,9 +171,10 @@ def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> se
         & donor_condition
     )
     counts_donor = new_donor or not claim.donor_key
-    roles = [Blocked.DONATION, Blocked.TRANSACTION_ID, Blocked.DONATION]
+    roles = _Roles()
     try:
         with TransactWrite(connection=_connection()) as tx:
+            roles.add("update", Blocked.DONATION)
             tx.update(
                 DonationModel(donation_id=claim.donation_id),
                 actions=[
@@ -171,6 +186,7 @@ def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> se
                 ],
                 condition=donation_condition,
             )
+            roles.add("put", Blocked.TRANSACTION_ID)
             tx.save(
                 ProviderTransactionModel(
                     txn_key=ProviderTransactionModel.key(claim.provider, claim.transaction_id),
@@ -182,6 +198,7 @@ def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> se
                 ),
                 condition=ProviderTransactionModel.txn_key.does_not_exist(),
             )
+            roles.add("update", Blocked.DONATION)
             tx.update(
                 ProjectCounterModel(project_id=claim.project_id, shard=claim.shard),
                 actions=[
@@ -191,9 +208,9 @@ def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> se
                 ],
             )
             if claim.donor_key:
-                roles.append(Blocked.MARKER)
                 marker_key = DonorMarkerModel.key(claim.project_id, claim.donor_key)
                 if new_donor:
+                    roles.add("put", Blocked.MARKER)
                     tx.save(
                         DonorMarkerModel(
                             marker_key=marker_key,
@@ -204,13 +221,14 @@ def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> se
                         condition=DonorMarkerModel.marker_key.does_not_exist(),
                     )
                 else:
+                    roles.add("update", Blocked.MARKER)
                     tx.update(
                         DonorMarkerModel(marker_key=marker_key),
                         actions=[DonorMarkerModel.paid_count.add(1)],
                         condition=DonorMarkerModel.marker_key.exists(),
                     )
     except TransactWriteError as exc:
-        return _blocked(exc, roles)
+        return _blocked(exc, roles.ordered())
     return set()
 
 
@@ -220,11 +238,12 @@ def commit_refund(donation: DonationModel, refund: RefundModel, *, last_of_donor
     ``last_of_donor``: assume this is the donor's only paid donation to the project
     (delete the marker, count the donor out); otherwise assume others remain.
     """
-    roles = [Blocked.DONATION, Blocked.REFUND, Blocked.DONATION]
+    roles = _Roles()
     counts_donor_out = last_of_donor or not donation.donor_key
     try:
         with TransactWrite(connection=_connection()) as tx:
             # A plain status change on the donation item: the receipts stream voids on it.
+            roles.add("update", Blocked.DONATION)
             tx.update(
                 DonationModel(donation_id=donation.donation_id),
                 actions=[
@@ -235,7 +254,9 @@ def commit_refund(donation: DonationModel, refund: RefundModel, *, last_of_donor
                 ],
                 condition=(DonationModel.status == "paid") & (DonationModel.amount_fen == donation.amount_fen),
             )
+            roles.add("put", Blocked.REFUND)
             tx.save(refund, condition=RefundModel.donation_id.does_not_exist())
+            roles.add("update", Blocked.DONATION)
             tx.update(
                 ProjectCounterModel(project_id=donation.project_id, shard=int(donation.shard)),
                 actions=[
@@ -245,18 +266,19 @@ def commit_refund(donation: DonationModel, refund: RefundModel, *, last_of_donor
                 ],
             )
             if donation.donor_key:
-                roles.append(Blocked.MARKER)
                 marker = DonorMarkerModel(marker_key=DonorMarkerModel.key(donation.project_id, donation.donor_key))
                 if last_of_donor:
+                    roles.add("delete", Blocked.MARKER)
                     tx.delete(marker, condition=DonorMarkerModel.paid_count == 1)
                 else:
+                    roles.add("update", Blocked.MARKER)
                     tx.update(
                         marker,
                         actions=[DonorMarkerModel.paid_count.add(-1)],
                         condition=DonorMarkerModel.paid_count > 1,
                     )
     except TransactWriteError as exc:
-        return _blocked(exc, roles)
+        return _blocked(exc, roles.ordered())
     return set()
 
 

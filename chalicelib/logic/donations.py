@@ -235,14 +235,21 @@ def _idempotent_create(settings: Settings) -> Any:
         def create_donation_once(request: dict[str, Any]) -> dict[str, Any]:
             return _create(settings, request)
 
-        _idempotent_creators[name] = idempotent_function(
+        wrapped = idempotent_function(
             create_donation_once, data_keyword_argument="request", persistence_store=persistence, config=config
         )
+        _idempotent_creators[name] = (wrapped, config)
     return _idempotent_creators[name]
 
 
 def create_donation(
-    settings: Settings, *, project_id: str, idempotency_key: str | None, body: Mapping[str, Any], donor_sub: str | None
+    settings: Settings,
+    *,
+    project_id: str,
+    idempotency_key: str | None,
+    body: Mapping[str, Any],
+    donor_sub: str | None,
+    lambda_context: Any = None,
 ) -> dict[str, Any]:
     """Create a pending donation, once per ``Idempotency-Key``: the same key and body
     return the first answer; the same key with another body is refused."""
@@ -261,8 +268,13 @@ def create_donation(
         "donor_sub": donor_sub,
         "body": dict(body),
     }
+    create_once, config = _idempotent_create(settings)
+    if lambda_context is not None:
+        # Lets Powertools expire an in-progress record when this invocation times out,
+        # instead of blocking the key until the record's expiry.
+        config.register_lambda_context(lambda_context)
     try:
-        return dict(_idempotent_create(settings)(request=request))
+        return dict(create_once(request=request))
     except IdempotencyValidationError:
         raise IdempotencyKeyReused(
             "this Idempotency-Key was used for a different donation", code="idempotency_key_reused"

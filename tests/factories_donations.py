@@ -1,0 +1,197 @@
+"""Factories and fixtures of the donations/payments tests: projects, provider key
+pairs (generated here, never real), and correctly signed provider notifications."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.x509.oid import NameOID
+
+from chalicelib.clock import SHANGHAI, to_iso, utcnow
+from chalicelib.ids import new_id
+from chalicelib.payments.alipay import signing_string
+
+
+def make_project(*, status: str = "online", counter_shards: int = 4, starts_in: timedelta = timedelta(days=-1),
+                 lasts: timedelta = timedelta(days=30), title: str = "驰援甘肃积石山地震灾区") -> Any:
+    """An org and a project stored directly through the shared models."""
+    from chalicelib.dal.orgs import Certificate, OrgModel
+    from chalicelib.dal.projects import ProjectModel
+
+    now = utcnow()
+    org = OrgModel(
+        org_id=new_id(), name="某某慈善基金会", credit_code="53100000500021676K",
+        registration=Certificate(number="53100000500021676K", valid_from="2020-01-01", valid_to="2030-12-31"),
+        contact_name="李四", contact_phone="13800138000", status="approved", applicant_sub="org-applicant",
+        created_at=to_iso(now), updated_at=to_iso(now),
+    )
+    org.save()
+    start = now + starts_in
+    project = ProjectModel(
+        project_id=new_id(), org_id=org.org_id, title=title, summary="为受灾群众提供棉被与取暖物资",
+        description="……", category="disaster_relief", province="甘肃", city="临夏", beneficiary="受灾群众",
+        target_fen=100_000_000, start_date=start.date().isoformat(), end_date=(start + lasts).date().isoformat(),
+        start_at=to_iso(start), end_at=to_iso(start + lasts), filing_number="53100000500021676K-2026-001",
+        status=status, counter_shards=counter_shards, created_by="org-admin", created_at=to_iso(now),
+        updated_at=to_iso(now),
+    )
+    project.save()
+    return project
+
+
+def gift(**overrides: Any) -> dict[str, Any]:
+    body = {"amount_fen": 5000, "donor_name": "张三", "donor_phone": "13912345678", "anonymous": False,
+            "message": "武汉加油", "channel": "sandbox"}
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+# -- keys ------------------------------------------------------------------------------------
+
+
+def rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def private_pem(key: rsa.RSAPrivateKey) -> str:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def public_pem(key: rsa.RSAPrivateKey) -> str:
+    return key.public_key().public_bytes(serialization.Encoding.PEM,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def self_signed_cert(key: rsa.RSAPrivateKey) -> tuple[str, str]:
+    """A platform certificate like WeChat Pay's: (PEM, serial as upper-case hex)."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA (test)")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365)).sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode(), format(cert.serial_number, "X")
+
+
+class WechatKeys:
+    def __init__(self) -> None:
+        self.platform_key = rsa_key()
+        self.merchant_key = rsa_key()
+        self.cert_pem, self.serial = self_signed_cert(self.platform_key)
+        self.apiv3_key = secrets.token_hex(16)
+        self.config = {
+            "mchid": "1900000109", "appid": "wxd678efh567hg6787", "apiv3_key": self.apiv3_key,
+            "merchant_serial_no": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+            "merchant_private_key": private_pem(self.merchant_key),
+            "platform_keys": {self.serial: self.cert_pem},
+        }
+
+    def notification(self, *, donation_id: str, transaction_id: str, amount_fen: int, attach: str = "",
+                     trade_state: str = "SUCCESS", now: datetime | None = None, serial: str | None = None,
+                     signing_key: rsa.RSAPrivateKey | None = None, mchid: str | None = None) -> tuple[dict[str, str], bytes]:
+        now = now or utcnow()
+        transaction = {
+            "mchid": mchid or self.config["mchid"], "appid": self.config["appid"], "out_trade_no": donation_id,
+            "transaction_id": transaction_id, "trade_type": "NATIVE", "trade_state": trade_state,
+            "trade_state_desc": "支付成功", "bank_type": "OTHERS", "attach": attach,
+            "success_time": now.astimezone(SHANGHAI).isoformat(timespec="seconds"),
+            "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
+            "amount": {"total": amount_fen, "payer_total": amount_fen, "currency": "CNY", "payer_currency": "CNY"},
+        }
+        nonce = secrets.token_hex(6)
+        ciphertext = AESGCM(self.apiv3_key.encode()).encrypt(nonce.encode(), json.dumps(transaction).encode(), b"transaction")
+        body = json.dumps({
+            "id": new_id(), "create_time": now.isoformat(), "resource_type": "encrypt-resource",
+            "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
+            "resource": {"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM",
+                         "ciphertext": base64.b64encode(ciphertext).decode(), "associated_data": "transaction",
+                         "nonce": nonce},
+        }).encode()
+        timestamp, header_nonce = str(int(now.timestamp())), secrets.token_hex(16)
+        message = f"{timestamp}\n{header_nonce}\n".encode() + body + b"\n"
+        signature = (signing_key or self.platform_key).sign(message, padding.PKCS1v15(), hashes.SHA256())
+        headers = {
+            "Content-Type": "application/json", "Wechatpay-Timestamp": timestamp, "Wechatpay-Nonce": header_nonce,
+            "Wechatpay-Signature": base64.b64encode(signature).decode(), "Wechatpay-Serial": serial or self.serial,
+            "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
+        }
+        return headers, body
+
+
+class AlipayKeys:
+    def __init__(self) -> None:
+        self.alipay_key = rsa_key()
+        self.app_key = rsa_key()
+        self.config = {
+            "app_id": "2021000122671234", "app_private_key": private_pem(self.app_key),
+            "alipay_public_key": public_pem(self.alipay_key), "gateway": "https://openapi.alipay.com/gateway.do",
+        }
+
+    def notification(self, *, donation_id: str, trade_no: str, total_amount: str, passback: str = "",
+                     trade_status: str = "TRADE_SUCCESS", app_id: str | None = None,
+                     signing_key: rsa.RSAPrivateKey | None = None) -> tuple[dict[str, str], bytes]:
+        params = {
+            "notify_time": "2026-11-22 14:00:00", "notify_type": "trade_status_sync", "notify_id": new_id(),
+            "charset": "utf-8", "version": "1.0", "app_id": app_id or self.config["app_id"], "trade_no": trade_no,
+            "out_trade_no": donation_id, "trade_status": trade_status, "total_amount": total_amount,
+            "receipt_amount": total_amount, "buyer_logon_id": "159****5620", "gmt_create": "2026-11-22 13:59:50",
+            "gmt_payment": "2026-11-22 14:00:00", "subject": "捐赠", "passback_params": passback,
+        }
+        signature = (signing_key or self.alipay_key).sign(signing_string(params).encode(), padding.PKCS1v15(), hashes.SHA256())
+        params["sign"] = base64.b64encode(signature).decode()
+        params["sign_type"] = "RSA2"
+        return {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, urlencode(params).encode()
+
+
+@pytest.fixture(scope="session")
+def wechat_keys() -> WechatKeys:
+    return WechatKeys()
+
+
+@pytest.fixture(scope="session")
+def alipay_keys() -> AlipayKeys:
+    return AlipayKeys()
+
+
+@pytest.fixture
+def payments_env(aws: Any, monkeypatch: pytest.MonkeyPatch, wechat_keys: WechatKeys, alipay_keys: AlipayKeys) -> Any:
+    """The local settings plus WeChat Pay and Alipay configured with the test keys."""
+    from chalicelib.bootstrap import bootstrap
+    from chalicelib.config import get_settings
+    from chalicelib.logic.donations import forget_cached_projects
+
+    monkeypatch.setenv("GONGYI_WECHAT_PAY_CONFIG", json.dumps(wechat_keys.config))
+    monkeypatch.setenv("GONGYI_ALIPAY_CONFIG", json.dumps(alipay_keys.config))
+    get_settings.cache_clear()
+    forget_cached_projects()
+    settings = bootstrap()
+    yield settings
+    get_settings.cache_clear()
+    os.environ.pop("GONGYI_WECHAT_PAY_CONFIG", None)
+    os.environ.pop("GONGYI_ALIPAY_CONFIG", None)
+
+
+def sandbox_headers_body(settings: Any, donation: dict[str, Any], *, transaction_id: str | None = None,
+                         amount_fen: int | None = None, now: datetime | None = None) -> tuple[dict[str, str], bytes]:
+    from chalicelib.payments.sandbox import signed_notification
+
+    fields = donation["payment"]["fields"]
+    return signed_notification(
+        settings.sandbox_pay_secret, donation_id=fields["out_trade_no"],
+        transaction_id=transaction_id or f"SBX{new_id()}",
+        amount_fen=fields["amount_fen"] if amount_fen is None else amount_fen, reference=fields["attach"],
+        now=now or utcnow(),
+    )
