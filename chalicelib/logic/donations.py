@@ -213,17 +213,17 @@ def payment_reference(donation: DonationModel) -> str:
     return encode_reference(donation.project_id, int(donation.shard), donation.donor_key)
 
 
-_idempotent_creators: dict[str, Any] = {}
+_idempotent_creators: dict[tuple[str, Settings], Any] = {}
 
 
 def _idempotent_create(settings: Settings) -> Any:
-    """``_create`` behind Powertools Idempotency, built once per idempotency table."""
+    """``_create`` behind Powertools Idempotency, built once per table and settings."""
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function  # noqa: PLC0415
 
     from chalicelib.dal.idempotency import idempotency_persistence  # noqa: PLC0415
 
     persistence = idempotency_persistence()
-    name = persistence.table_name
+    name = (persistence.table_name, settings)
     if name not in _idempotent_creators:
         config = IdempotencyConfig(
             event_key_jmespath="key",
