@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
@@ -116,8 +117,17 @@ class Blocked(StrEnum):
     CONFLICT = "conflict"  # a concurrent transaction touched the same items: retry
 
 
+_connections: dict[tuple[str, str | None], Connection] = {}
+
+
 def _connection() -> Connection:
-    return Connection(region=DonationModel.Meta.region, host=DonationModel.Meta.host)
+    """One PynamoDB connection per binding: building a botocore client costs ~0.3 s,
+    far too much to pay per payment."""
+    meta: Any = DonationModel.Meta
+    key = (meta.region, meta.host)
+    if key not in _connections:
+        _connections[key] = Connection(region=meta.region, host=meta.host)
+    return _connections[key]
 
 
 class _Roles:
