@@ -9,7 +9,7 @@ ROLE ?= donor
 ORG ?=
 SUB ?=
 
-.PHONY: run test unit integration e2e lint format typecheck package token bench clean
+.PHONY: run test unit integration e2e lint format typecheck package token bench clean pay
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,3 +57,8 @@ bench: $(STAMP)  ## benchmarks; results land in bench/results/
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache
+
+DONATION ?=
+pay: $(STAMP)  ## pay a pending sandbox donation on the local stack: make pay DONATION=<id>
+	@test -n "$(DONATION)" || { echo "usage: make pay DONATION=<donation id>"; exit 2; }
+	@$(BIN)/python -m scripts.pay $(DONATION)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import requests
 
@@ -29,10 +29,8 @@ def models_on(settings):
     try:
         yield
     finally:
-        try:
+        with suppress(Exception):  # no settings to go back to
             bind_models(get_settings())
-        except Exception:  # noqa: BLE001 - no settings to go back to
-            pass
 
 
 def test_a_surge_of_duplicated_parallel_notifications_counts_each_donation_once(stack):
