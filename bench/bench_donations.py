@@ -119,7 +119,9 @@ def value(attr: dict[str, Any]) -> str:
     return str(next(iter(attr.values())))
 
 
-def partition_shares(calls: list[tuple[str, dict[str, Any]]], final_items: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+def partition_shares(
+    calls: list[tuple[str, dict[str, Any]]], final_items: dict[str, dict[str, dict[str, Any]]]
+) -> dict[str, Any]:
     schema = key_schema()
     per_key: collections.Counter[str] = collections.Counter()
     per_item: collections.Counter[str] = collections.Counter()
@@ -127,7 +129,9 @@ def partition_shares(calls: list[tuple[str, dict[str, Any]]], final_items: dict[
     for table, item in written_items(calls):
         hash_attr, range_attr, gsis = schema[table]
         hash_value = value(item[hash_attr])
-        per_item[f"{table} | {hash_attr}={hash_value}" + (f", {range_attr}={value(item[range_attr])}" if range_attr else "")] += 1
+        per_item[
+            f"{table} | {hash_attr}={hash_value}" + (f", {range_attr}={value(item[range_attr])}" if range_attr else "")
+        ] += 1
         per_key[f"{table} | {hash_attr}={hash_value}"] += 1
         total += 1
         final = final_items.get(table, {}).get(hash_value, item)
@@ -168,16 +172,28 @@ def donate_and_pay(settings: Any, project_id: str, i: int, log: RequestLog) -> t
     from chalicelib.logic.donations import create_donation, handle_notification
     from chalicelib.payments.sandbox import signed_notification
 
-    body = {"amount_fen": 100 + i % 5000, "channel": "sandbox", "anonymous": i % 7 == 0, "message": None,
-            "donor_name": "张三", "donor_phone": None if i % 7 == 0 else f"13{i:09d}"}
+    body = {
+        "amount_fen": 100 + i % 5000,
+        "channel": "sandbox",
+        "anonymous": i % 7 == 0,
+        "message": None,
+        "donor_name": "张三",
+        "donor_phone": None if i % 7 == 0 else f"13{i:09d}",
+    }
     start = log.mark()
-    started = create_donation(settings, project_id=project_id, idempotency_key=str(uuid.uuid4()), body=body,
-                              donor_sub=None)
+    started = create_donation(
+        settings, project_id=project_id, idempotency_key=str(uuid.uuid4()), body=body, donor_sub=None
+    )
     middle = log.mark()
     fields = started["payment"]["fields"]
-    headers, raw = signed_notification(settings.sandbox_pay_secret, donation_id=fields["out_trade_no"],
-                                       transaction_id=f"SBX{uuid.uuid4().hex}", amount_fen=fields["amount_fen"],
-                                       reference=fields["attach"], now=utcnow())
+    headers, raw = signed_notification(
+        settings.sandbox_pay_secret,
+        donation_id=fields["out_trade_no"],
+        transaction_id=f"SBX{uuid.uuid4().hex}",
+        amount_fen=fields["amount_fen"],
+        reference=fields["attach"],
+        now=utcnow(),
+    )
     settlement, _ = handle_notification(settings, "sandbox", headers, raw)
     assert settlement.result.value == "counted", settlement
     return middle - start, log.mark() - middle
@@ -198,14 +214,18 @@ def latency(settings: Any, samples: int) -> dict[str, float]:
     @api_route(bare, "/bench/bare-put", "POST", auth="none", status=201)
     def bare_put(ctx: Any) -> dict[str, str]:
         # One PutItem, the floor of any write route.
-        AuditModel(subject_id=uuid.uuid4().hex, at_id="x", subject_type="bench", action="bench", actor="bench",
-                   month="2026-11").save()
+        AuditModel(
+            subject_id=uuid.uuid4().hex, at_id="x", subject_type="bench", action="bench", actor="bench", month="2026-11"
+        ).save()
         return {"ok": "yes"}
 
     app.register_blueprint(bare)
     project = make_project(counter_shards=10)
-    timings: dict[str, list[float]] = {"bare PutItem route": [], "POST /projects/{id}/donations": [],
-                                       "POST /payments/sandbox/notify": []}
+    timings: dict[str, list[float]] = {
+        "bare PutItem route": [],
+        "POST /projects/{id}/donations": [],
+        "POST /payments/sandbox/notify": [],
+    }
     with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
         for i in range(samples + 5):
             t0 = time.perf_counter()
@@ -218,9 +238,14 @@ def latency(settings: Any, samples: int) -> dict[str, float]:
             )
             t2 = time.perf_counter()
             fields = response.json_body["payment"]["fields"]
-            headers, raw = signed_notification(settings.sandbox_pay_secret, donation_id=fields["out_trade_no"],
-                                               transaction_id=f"LAT{i}", amount_fen=100, reference=fields["attach"],
-                                               now=utcnow())
+            headers, raw = signed_notification(
+                settings.sandbox_pay_secret,
+                donation_id=fields["out_trade_no"],
+                transaction_id=f"LAT{i}",
+                amount_fen=100,
+                reference=fields["attach"],
+                now=utcnow(),
+            )
             t3 = time.perf_counter()
             reply = client.http.post("/payments/sandbox/notify", headers=headers, body=raw)
             t4 = time.perf_counter()
@@ -271,8 +296,7 @@ def main() -> int:
         from chalicelib.logic.donations import forget_cached_projects
 
         forget_cached_projects()
-        repeat_costs = [donate_and_pay(settings, project.project_id, 7 * k + 1 if k % 2 else 1, log)
-                        for k in range(20)]
+        repeat_costs = [donate_and_pay(settings, project.project_id, 7 * k + 1 if k % 2 else 1, log) for k in range(20)]
 
         # moto's transaction rollback deep-copies every table a transaction touches (O(table) per
         # transaction, quadratic over a burst). No burst transaction may fail (checked below), so
@@ -308,14 +332,25 @@ def main() -> int:
     create_mean = statistics.mean(c for c, _ in steps)
     confirm_mean = statistics.mean(p for _, p in steps)
     repeat_confirm = [p for _, p in repeat_costs[1:]]
-    write_md(args, medians, latency_seconds, ops, create_mean, confirm_mean, repeat_confirm, shares, burst_seconds, totals)
+    write_md(
+        args, medians, latency_seconds, ops, create_mean, confirm_mean, repeat_confirm, shares, burst_seconds, totals
+    )
     print(Path(args.out).read_text())
     return 0
 
 
-def write_md(args: Any, medians: dict[str, float], latency_seconds: float, ops: Any, create_mean: float,
-             confirm_mean: float, repeat_confirm: list[int], shares: dict[str, Any], burst_seconds: float,
-             totals: Any) -> None:
+def write_md(
+    args: Any,
+    medians: dict[str, float],
+    latency_seconds: float,
+    ops: Any,
+    create_mean: float,
+    confirm_mean: float,
+    repeat_confirm: list[int],
+    shares: dict[str, Any],
+    burst_seconds: float,
+    totals: Any,
+) -> None:
     bare = medians["bare PutItem route"]
     lines = [
         "# Donations benchmark",

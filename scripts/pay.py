@@ -58,6 +58,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if reply.status_code == 200 else 1
 
 
-
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -23,27 +23,53 @@ from chalicelib.ids import new_id
 from chalicelib.payments.alipay import signing_string
 
 
-def make_project(*, status: str = "online", counter_shards: int = 4, starts_in: timedelta = timedelta(days=-1),
-                 lasts: timedelta = timedelta(days=30), title: str = "驰援甘肃积石山地震灾区") -> Any:
+def make_project(
+    *,
+    status: str = "online",
+    counter_shards: int = 4,
+    starts_in: timedelta = timedelta(days=-1),
+    lasts: timedelta = timedelta(days=30),
+    title: str = "驰援甘肃积石山地震灾区",
+) -> Any:
     """An org and a project stored directly through the shared models."""
     from chalicelib.dal.orgs import Certificate, OrgModel
     from chalicelib.dal.projects import ProjectModel
 
     now = utcnow()
     org = OrgModel(
-        org_id=new_id(), name="某某慈善基金会", credit_code="53100000500021676K",
+        org_id=new_id(),
+        name="某某慈善基金会",
+        credit_code="53100000500021676K",
         registration=Certificate(number="53100000500021676K", valid_from="2020-01-01", valid_to="2030-12-31"),
-        contact_name="李四", contact_phone="13800138000", status="approved", applicant_sub="org-applicant",
-        created_at=to_iso(now), updated_at=to_iso(now),
+        contact_name="李四",
+        contact_phone="13800138000",
+        status="approved",
+        applicant_sub="org-applicant",
+        created_at=to_iso(now),
+        updated_at=to_iso(now),
     )
     org.save()
     start = now + starts_in
     project = ProjectModel(
-        project_id=new_id(), org_id=org.org_id, title=title, summary="为受灾群众提供棉被与取暖物资",
-        description="……", category="disaster_relief", province="甘肃", city="临夏", beneficiary="受灾群众",
-        target_fen=100_000_000, start_date=start.date().isoformat(), end_date=(start + lasts).date().isoformat(),
-        start_at=to_iso(start), end_at=to_iso(start + lasts), filing_number="53100000500021676K-2026-001",
-        status=status, counter_shards=counter_shards, created_by="org-admin", created_at=to_iso(now),
+        project_id=new_id(),
+        org_id=org.org_id,
+        title=title,
+        summary="为受灾群众提供棉被与取暖物资",
+        description="……",
+        category="disaster_relief",
+        province="甘肃",
+        city="临夏",
+        beneficiary="受灾群众",
+        target_fen=100_000_000,
+        start_date=start.date().isoformat(),
+        end_date=(start + lasts).date().isoformat(),
+        start_at=to_iso(start),
+        end_at=to_iso(start + lasts),
+        filing_number="53100000500021676K-2026-001",
+        status=status,
+        counter_shards=counter_shards,
+        created_by="org-admin",
+        created_at=to_iso(now),
         updated_at=to_iso(now),
     )
     project.save()
@@ -51,8 +77,14 @@ def make_project(*, status: str = "online", counter_shards: int = 4, starts_in: 
 
 
 def gift(**overrides: Any) -> dict[str, Any]:
-    body = {"amount_fen": 5000, "donor_name": "张三", "donor_phone": "13912345678", "anonymous": False,
-            "message": "武汉加油", "channel": "sandbox"}
+    body = {
+        "amount_fen": 5000,
+        "donor_name": "张三",
+        "donor_phone": "13912345678",
+        "anonymous": False,
+        "message": "武汉加油",
+        "channel": "sandbox",
+    }
     body.update(overrides)
     return {k: v for k, v in body.items() if v is not None}
 
@@ -65,13 +97,17 @@ def rsa_key() -> rsa.RSAPrivateKey:
 
 
 def private_pem(key: rsa.RSAPrivateKey) -> str:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def public_pem(key: rsa.RSAPrivateKey) -> str:
-    return key.public_key().public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def self_signed_cert(key: rsa.RSAPrivateKey) -> tuple[str, str]:
@@ -79,9 +115,14 @@ def self_signed_cert(key: rsa.RSAPrivateKey) -> tuple[str, str]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA (test)")])
     now = datetime.now(UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365)).sign(key, hashes.SHA256())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .sign(key, hashes.SHA256())
     )
     return cert.public_bytes(serialization.Encoding.PEM).decode(), format(cert.serial_number, "X")
 
@@ -93,39 +134,71 @@ class WechatKeys:
         self.cert_pem, self.serial = self_signed_cert(self.platform_key)
         self.apiv3_key = secrets.token_hex(16)
         self.config = {
-            "mchid": "1900000109", "appid": "wxd678efh567hg6787", "apiv3_key": self.apiv3_key,
+            "mchid": "1900000109",
+            "appid": "wxd678efh567hg6787",
+            "apiv3_key": self.apiv3_key,
             "merchant_serial_no": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
             "merchant_private_key": private_pem(self.merchant_key),
             "platform_keys": {self.serial: self.cert_pem},
         }
 
-    def notification(self, *, donation_id: str, transaction_id: str, amount_fen: int, attach: str = "",
-                     trade_state: str = "SUCCESS", now: datetime | None = None, serial: str | None = None,
-                     signing_key: rsa.RSAPrivateKey | None = None, mchid: str | None = None) -> tuple[dict[str, str], bytes]:
+    def notification(
+        self,
+        *,
+        donation_id: str,
+        transaction_id: str,
+        amount_fen: int,
+        attach: str = "",
+        trade_state: str = "SUCCESS",
+        now: datetime | None = None,
+        serial: str | None = None,
+        signing_key: rsa.RSAPrivateKey | None = None,
+        mchid: str | None = None,
+    ) -> tuple[dict[str, str], bytes]:
         now = now or utcnow()
         transaction = {
-            "mchid": mchid or self.config["mchid"], "appid": self.config["appid"], "out_trade_no": donation_id,
-            "transaction_id": transaction_id, "trade_type": "NATIVE", "trade_state": trade_state,
-            "trade_state_desc": "支付成功", "bank_type": "OTHERS", "attach": attach,
+            "mchid": mchid or self.config["mchid"],
+            "appid": self.config["appid"],
+            "out_trade_no": donation_id,
+            "transaction_id": transaction_id,
+            "trade_type": "NATIVE",
+            "trade_state": trade_state,
+            "trade_state_desc": "支付成功",
+            "bank_type": "OTHERS",
+            "attach": attach,
             "success_time": now.astimezone(SHANGHAI).isoformat(timespec="seconds"),
             "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
             "amount": {"total": amount_fen, "payer_total": amount_fen, "currency": "CNY", "payer_currency": "CNY"},
         }
         nonce = secrets.token_hex(6)
-        ciphertext = AESGCM(self.apiv3_key.encode()).encrypt(nonce.encode(), json.dumps(transaction).encode(), b"transaction")
-        body = json.dumps({
-            "id": new_id(), "create_time": now.isoformat(), "resource_type": "encrypt-resource",
-            "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
-            "resource": {"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM",
-                         "ciphertext": base64.b64encode(ciphertext).decode(), "associated_data": "transaction",
-                         "nonce": nonce},
-        }).encode()
+        ciphertext = AESGCM(self.apiv3_key.encode()).encrypt(
+            nonce.encode(), json.dumps(transaction).encode(), b"transaction"
+        )
+        body = json.dumps(
+            {
+                "id": new_id(),
+                "create_time": now.isoformat(),
+                "resource_type": "encrypt-resource",
+                "event_type": "TRANSACTION.SUCCESS",
+                "summary": "支付成功",
+                "resource": {
+                    "original_type": "transaction",
+                    "algorithm": "AEAD_AES_256_GCM",
+                    "ciphertext": base64.b64encode(ciphertext).decode(),
+                    "associated_data": "transaction",
+                    "nonce": nonce,
+                },
+            }
+        ).encode()
         timestamp, header_nonce = str(int(now.timestamp())), secrets.token_hex(16)
         message = f"{timestamp}\n{header_nonce}\n".encode() + body + b"\n"
         signature = (signing_key or self.platform_key).sign(message, padding.PKCS1v15(), hashes.SHA256())
         headers = {
-            "Content-Type": "application/json", "Wechatpay-Timestamp": timestamp, "Wechatpay-Nonce": header_nonce,
-            "Wechatpay-Signature": base64.b64encode(signature).decode(), "Wechatpay-Serial": serial or self.serial,
+            "Content-Type": "application/json",
+            "Wechatpay-Timestamp": timestamp,
+            "Wechatpay-Nonce": header_nonce,
+            "Wechatpay-Signature": base64.b64encode(signature).decode(),
+            "Wechatpay-Serial": serial or self.serial,
             "Wechatpay-Signature-Type": "WECHATPAY2-SHA256-RSA2048",
         }
         return headers, body
@@ -136,21 +209,44 @@ class AlipayKeys:
         self.alipay_key = rsa_key()
         self.app_key = rsa_key()
         self.config = {
-            "app_id": "2021000122671234", "app_private_key": private_pem(self.app_key),
-            "alipay_public_key": public_pem(self.alipay_key), "gateway": "https://openapi.alipay.com/gateway.do",
+            "app_id": "2021000122671234",
+            "app_private_key": private_pem(self.app_key),
+            "alipay_public_key": public_pem(self.alipay_key),
+            "gateway": "https://openapi.alipay.com/gateway.do",
         }
 
-    def notification(self, *, donation_id: str, trade_no: str, total_amount: str, passback: str = "",
-                     trade_status: str = "TRADE_SUCCESS", app_id: str | None = None,
-                     signing_key: rsa.RSAPrivateKey | None = None) -> tuple[dict[str, str], bytes]:
+    def notification(
+        self,
+        *,
+        donation_id: str,
+        trade_no: str,
+        total_amount: str,
+        passback: str = "",
+        trade_status: str = "TRADE_SUCCESS",
+        app_id: str | None = None,
+        signing_key: rsa.RSAPrivateKey | None = None,
+    ) -> tuple[dict[str, str], bytes]:
         params = {
-            "notify_time": "2026-11-22 14:00:00", "notify_type": "trade_status_sync", "notify_id": new_id(),
-            "charset": "utf-8", "version": "1.0", "app_id": app_id or self.config["app_id"], "trade_no": trade_no,
-            "out_trade_no": donation_id, "trade_status": trade_status, "total_amount": total_amount,
-            "receipt_amount": total_amount, "buyer_logon_id": "159****5620", "gmt_create": "2026-11-22 13:59:50",
-            "gmt_payment": "2026-11-22 14:00:00", "subject": "捐赠", "passback_params": passback,
+            "notify_time": "2026-11-22 14:00:00",
+            "notify_type": "trade_status_sync",
+            "notify_id": new_id(),
+            "charset": "utf-8",
+            "version": "1.0",
+            "app_id": app_id or self.config["app_id"],
+            "trade_no": trade_no,
+            "out_trade_no": donation_id,
+            "trade_status": trade_status,
+            "total_amount": total_amount,
+            "receipt_amount": total_amount,
+            "buyer_logon_id": "159****5620",
+            "gmt_create": "2026-11-22 13:59:50",
+            "gmt_payment": "2026-11-22 14:00:00",
+            "subject": "捐赠",
+            "passback_params": passback,
         }
-        signature = (signing_key or self.alipay_key).sign(signing_string(params).encode(), padding.PKCS1v15(), hashes.SHA256())
+        signature = (signing_key or self.alipay_key).sign(
+            signing_string(params).encode(), padding.PKCS1v15(), hashes.SHA256()
+        )
         params["sign"] = base64.b64encode(signature).decode()
         params["sign_type"] = "RSA2"
         return {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, urlencode(params).encode()
@@ -184,14 +280,22 @@ def payments_env(aws: Any, monkeypatch: pytest.MonkeyPatch, wechat_keys: WechatK
     os.environ.pop("GONGYI_ALIPAY_CONFIG", None)
 
 
-def sandbox_headers_body(settings: Any, donation: dict[str, Any], *, transaction_id: str | None = None,
-                         amount_fen: int | None = None, now: datetime | None = None) -> tuple[dict[str, str], bytes]:
+def sandbox_headers_body(
+    settings: Any,
+    donation: dict[str, Any],
+    *,
+    transaction_id: str | None = None,
+    amount_fen: int | None = None,
+    now: datetime | None = None,
+) -> tuple[dict[str, str], bytes]:
     from chalicelib.payments.sandbox import signed_notification
 
     fields = donation["payment"]["fields"]
     return signed_notification(
-        settings.sandbox_pay_secret, donation_id=fields["out_trade_no"],
+        settings.sandbox_pay_secret,
+        donation_id=fields["out_trade_no"],
         transaction_id=transaction_id or f"SBX{new_id()}",
-        amount_fen=fields["amount_fen"] if amount_fen is None else amount_fen, reference=fields["attach"],
+        amount_fen=fields["amount_fen"] if amount_fen is None else amount_fen,
+        reference=fields["attach"],
         now=now or utcnow(),
     )

@@ -81,7 +81,9 @@ def test_a_surge_of_duplicated_parallel_notifications_counts_each_donation_once(
 
     def send(notification: tuple[dict, bytes]) -> int:
         headers, body = notification
-        return session.post(f"{stack.api_url}/payments/sandbox/notify", data=body, headers=headers, timeout=60).status_code
+        return session.post(
+            f"{stack.api_url}/payments/sandbox/notify", data=body, headers=headers, timeout=60
+        ).status_code
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         statuses = list(pool.map(send, notifications))

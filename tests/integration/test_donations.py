@@ -64,7 +64,9 @@ def test_same_idempotency_key_with_another_body_is_422(client, aws):
 def test_missing_idempotency_key_is_400(client, aws):
     project = make_project()
     response = client.http.post(
-        f"/projects/{project.project_id}/donations", headers={"Content-Type": "application/json"}, body=json.dumps(gift())
+        f"/projects/{project.project_id}/donations",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(gift()),
     )
     assert response.status_code == 400
     assert response.json_body["error"]["code"] == "idempotency_key_required"
@@ -133,8 +135,13 @@ def test_donation_detail_is_for_its_donor_and_platform_admins_only(client, aws, 
 def test_public_list_shows_only_paid_donations_newest_first_masked_and_paged(client, aws):
     # Given five paid donations (one anonymous, one without a name) and one pending
     project = make_project(counter_shards=3)
-    bodies = [gift(donor_name="张三"), gift(donor_name="欧阳娜娜"), gift(donor_name="李四", anonymous=True),
-              gift(donor_name=None), gift(donor_name="王五", message="平安")]
+    bodies = [
+        gift(donor_name="张三"),
+        gift(donor_name="欧阳娜娜"),
+        gift(donor_name="李四", anonymous=True),
+        gift(donor_name=None),
+        gift(donor_name="王五", message="平安"),
+    ]
     for body in bodies:
         started = donate(client, project.project_id, body).json_body
         assert pay(client, aws, started).status_code == 200
@@ -208,12 +215,18 @@ def test_refund_keeps_a_donor_counted_while_they_have_another_paid_donation(clie
     pay(client, aws, first)
     pay(client, aws, second)
     assert read_totals(project.project_id).donor_count == 1
-    client.http.post(f"/donations/{first['donation']['donation_id']}/refund", headers=auth("platform_admin"),
-                     body=json.dumps({"reason": "退款"}))
+    client.http.post(
+        f"/donations/{first['donation']['donation_id']}/refund",
+        headers=auth("platform_admin"),
+        body=json.dumps({"reason": "退款"}),
+    )
     totals = read_totals(project.project_id)
     assert (totals.amount_fen, totals.donation_count, totals.donor_count) == (200, 1, 1)
-    client.http.post(f"/donations/{second['donation']['donation_id']}/refund", headers=auth("platform_admin"),
-                     body=json.dumps({"reason": "退款"}))
+    client.http.post(
+        f"/donations/{second['donation']['donation_id']}/refund",
+        headers=auth("platform_admin"),
+        body=json.dumps({"reason": "退款"}),
+    )
     totals = read_totals(project.project_id)
     assert (totals.amount_fen, totals.donation_count, totals.donor_count) == (0, 0, 0)
 
@@ -222,8 +235,12 @@ def test_platform_admin_raises_counter_shards_only_upward(client, aws, auth):
     project = make_project(counter_shards=4)
     url = f"/projects/{project.project_id}/shards"
     admin = auth("platform_admin")
-    assert client.http.post(url, headers=auth("org_admin", org_id=project.org_id),
-                            body=json.dumps({"counter_shards": 8})).status_code == 403
+    assert (
+        client.http.post(
+            url, headers=auth("org_admin", org_id=project.org_id), body=json.dumps({"counter_shards": 8})
+        ).status_code
+        == 403
+    )
     raised = client.http.post(url, headers=admin, body=json.dumps({"counter_shards": 16}))
     assert raised.status_code == 200 and raised.json_body["counter_shards"] == 16
     lower = client.http.post(url, headers=admin, body=json.dumps({"counter_shards": 8}))
@@ -234,4 +251,7 @@ def test_platform_admin_raises_counter_shards_only_upward(client, aws, auth):
         started = donate(client, project.project_id, gift(amount_fen=1)).json_body
         shards.add(DonationModel.get(started["donation"]["donation_id"]).shard)
     assert max(shards) >= 4
-    assert client.http.post("/projects/nope/shards", headers=admin, body=json.dumps({"counter_shards": 9})).status_code == 404
+    assert (
+        client.http.post("/projects/nope/shards", headers=admin, body=json.dumps({"counter_shards": 9})).status_code
+        == 404
+    )

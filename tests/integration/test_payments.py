@@ -32,11 +32,6 @@ def totals(project_id):
     return t.amount_fen, t.donation_count, t.donor_count
 
 
-def wechat_attach(started):
-    return json.loads(started["payment"]["order_request"]["body"]["attach"] and json.dumps(
-        started["payment"]["order_request"]["body"]["attach"]))
-
-
 # -- sandbox ---------------------------------------------------------------------------------
 
 
@@ -53,8 +48,9 @@ def test_sandbox_payment_counts_once_and_replays_answer_success(client, aws):
     assert totals(project.project_id) == (2500, 1, 1)
     donation = DonationModel.get(started["donation"]["donation_id"])
     assert donation.status == "paid" and donation.provider_txn_id == "SBX-1" and donation.expires_at is None
-    assert donation.paid_month_shard == f"{donation.paid_at[:7]}#{donation.shard}" or donation.paid_month_shard.endswith(
-        f"#{donation.shard}"
+    assert (
+        donation.paid_month_shard == f"{donation.paid_at[:7]}#{donation.shard}"
+        or donation.paid_month_shard.endswith(f"#{donation.shard}")
     )
 
 
@@ -75,8 +71,12 @@ def test_bad_sandbox_signature_is_401_and_changes_nothing(client, aws):
     forged = dict(headers, **{"X-Sandbox-Signature": "0" * 64})
     tampered = body.replace(b'"amount_fen":5000', b'"amount_fen":5')
     stale_headers, stale_body = sandbox_headers_body(aws, started, now=utcnow() - timedelta(minutes=6))
-    for h, b in ((forged, body), (headers, tampered), ({"Content-Type": "application/json"}, body),
-                 (stale_headers, stale_body)):
+    for h, b in (
+        (forged, body),
+        (headers, tampered),
+        ({"Content-Type": "application/json"}, body),
+        (stale_headers, stale_body),
+    ):
         response = notify(client, "sandbox", h, b)
         assert response.status_code == 401, response.body
     assert DonationModel.get(started["donation"]["donation_id"]).status == "pending"
@@ -144,8 +144,12 @@ def test_a_wrong_reference_cannot_move_money_to_another_shard(client, aws):
     donation = DonationModel.get(started["donation"]["donation_id"])
     wrong = (donation.shard + 1) % 4
     headers, body = signed_notification(
-        aws.sandbox_pay_secret, donation_id=donation.donation_id, transaction_id="SBX-ref", amount_fen=900,
-        reference=f"p={project.project_id}&s={wrong}", now=utcnow(),
+        aws.sandbox_pay_secret,
+        donation_id=donation.donation_id,
+        transaction_id="SBX-ref",
+        amount_fen=900,
+        reference=f"p={project.project_id}&s={wrong}",
+        now=utcnow(),
     )
     # When it arrives, the confirm falls back to the stored donation
     assert notify(client, "sandbox", headers, body).status_code == 200
@@ -159,9 +163,12 @@ def test_a_wrong_reference_cannot_move_money_to_another_shard(client, aws):
 def test_distinct_donors_by_account_phone_and_anonymous(client, aws, auth):
     project = make_project()
     plan = [
-        (gift(donor_phone="13900000001"), None), (gift(donor_phone="13900000001"), None),  # one phone donor
-        (gift(donor_phone=None), auth("donor", sub="acct-1")), (gift(donor_phone=None), auth("donor", sub="acct-1")),
-        (gift(donor_phone=None, anonymous=True), None), (gift(donor_phone=None, anonymous=True), None),  # two
+        (gift(donor_phone="13900000001"), None),
+        (gift(donor_phone="13900000001"), None),  # one phone donor
+        (gift(donor_phone=None), auth("donor", sub="acct-1")),
+        (gift(donor_phone=None), auth("donor", sub="acct-1")),
+        (gift(donor_phone=None, anonymous=True), None),
+        (gift(donor_phone=None, anonymous=True), None),  # two
     ]
     for body, headers in plan:
         started = donate(client, project.project_id, dict(body, amount_fen=100), headers)
@@ -183,7 +190,9 @@ def test_wechat_payment_is_verified_decrypted_and_counted_once(client, payments_
     order = started["payment"]["order_request"]["body"]
     assert order["amount"] == {"total": 6600, "currency": "CNY"} and order["out_trade_no"]
     headers, body = wechat_keys.notification(
-        donation_id=order["out_trade_no"], transaction_id="4200000001202611220000000001", amount_fen=6600,
+        donation_id=order["out_trade_no"],
+        transaction_id="4200000001202611220000000001",
+        amount_fen=6600,
         attach=order["attach"],
     )
     replies = [notify(client, "wechat", headers, body) for _ in range(2)]
@@ -242,8 +251,11 @@ def test_alipay_payment_counts_once_through_success_and_finished(client, payment
     assert biz["total_amount"] == "88.88" and params["method"] == "alipay.trade.app.pay"
     for status in ("TRADE_SUCCESS", "TRADE_FINISHED", "TRADE_SUCCESS"):
         headers, body = alipay_keys.notification(
-            donation_id=biz["out_trade_no"], trade_no="2026112222001", total_amount="88.88",
-            passback=biz["passback_params"], trade_status=status,
+            donation_id=biz["out_trade_no"],
+            trade_no="2026112222001",
+            total_amount="88.88",
+            passback=biz["passback_params"],
+            trade_status=status,
         )
         response = notify(client, "alipay", headers, body)
         assert response.status_code == 200 and response.body == b"success", status
@@ -269,7 +281,9 @@ def test_alipay_signature_failures_are_401_and_other_app_is_refused(client, paym
     headers, body = alipay_keys.notification(signing_key=rsa_key(), **common)
     assert notify(client, "alipay", headers, body).status_code == 401
     headers, body = alipay_keys.notification(**common)
-    assert notify(client, "alipay", headers, body.replace(b"total_amount=1.00", b"total_amount=0.01")).status_code == 401
+    assert (
+        notify(client, "alipay", headers, body.replace(b"total_amount=1.00", b"total_amount=0.01")).status_code == 401
+    )
     headers, body = alipay_keys.notification(app_id="2021000000000000", **common)
     assert notify(client, "alipay", headers, body).status_code == 400
     assert totals(project.project_id) == (0, 0, 0)
@@ -287,7 +301,9 @@ def test_alipay_amount_mismatch_answers_fail(client, payments_env, alipay_keys):
     assert [a.kind for a in open_anomalies()] == ["amount_mismatch"]
 
 
-def test_wechat_and_alipay_refunds_store_the_built_provider_request(client, payments_env, wechat_keys, alipay_keys, auth):
+def test_wechat_and_alipay_refunds_store_the_built_provider_request(
+    client, payments_env, wechat_keys, alipay_keys, auth
+):
     from chalicelib.dal.payments import find_refund
 
     project = make_project()
@@ -304,8 +320,11 @@ def test_wechat_and_alipay_refunds_store_the_built_provider_request(client, paym
     notify(client, "alipay", headers, body)
     assert totals(project.project_id)[0] == 1234 + 4321
     for donation_id in (order["out_trade_no"], biz["out_trade_no"]):
-        response = client.http.post(f"/donations/{donation_id}/refund", headers=auth("platform_admin"),
-                                    body=json.dumps({"reason": "项目方申请退款"}))
+        response = client.http.post(
+            f"/donations/{donation_id}/refund",
+            headers=auth("platform_admin"),
+            body=json.dumps({"reason": "项目方申请退款"}),
+        )
         assert response.status_code == 200 and response.json_body["status"] == "refunded"
     assert totals(project.project_id) == (0, 0, 0)
     wechat_refund = json.loads(find_refund(order["out_trade_no"]).provider_request)

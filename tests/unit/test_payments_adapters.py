@@ -119,8 +119,11 @@ def test_alipay_refund_request_matches_the_documented_format(alipay):
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", params["timestamp"])
     biz = json.loads(params["biz_content"])
     assert biz == {
-        "out_trade_no": REFUND.donation_id, "trade_no": REFUND.transaction_id, "refund_amount": "12.34",
-        "refund_reason": REFUND.reason, "out_request_no": REFUND.refund_id,
+        "out_trade_no": REFUND.donation_id,
+        "trade_no": REFUND.transaction_id,
+        "refund_amount": "12.34",
+        "refund_reason": REFUND.reason,
+        "out_request_no": REFUND.refund_id,
     }
     alipay.app_key.public_key().verify(
         base64.b64decode(params["sign"]), signing_string(params).encode(), padding.PKCS1v15(), hashes.SHA256()
@@ -141,8 +144,9 @@ def test_alipay_order_string_is_signed_by_the_app_key(alipay):
 
 def test_sandbox_signature_and_freshness():
     adapter = SandboxAdapter("s3cret")
-    headers, body = signed_notification("s3cret", donation_id="D", transaction_id="T", amount_fen=5, reference="",
-                                        now=utcnow())
+    headers, body = signed_notification(
+        "s3cret", donation_id="D", transaction_id="T", amount_fen=5, reference="", now=utcnow()
+    )
     assert adapter.verify_notification(headers, body, utcnow()).amount_fen == 5
     with pytest.raises(SignatureInvalid):
         SandboxAdapter("other").verify_notification(headers, body, utcnow())
