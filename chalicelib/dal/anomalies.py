@@ -9,6 +9,7 @@ kind) absorbs the retries (``seen_count`` grows, nothing else repeats).
 from __future__ import annotations
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.clock import to_iso, utcnow
@@ -61,7 +62,7 @@ def record_anomaly(
     """Record (or count one more sighting of) an anomaly: one UpdateItem, safe to repeat."""
     now = to_iso(utcnow())
     item = PaymentAnomalyModel(anomaly_key=f"{provider}#{transaction_id}#{kind}")
-    actions = [
+    actions: list[Action] = [
         PaymentAnomalyModel.provider.set(provider),
         PaymentAnomalyModel.transaction_id.set(transaction_id),
         PaymentAnomalyModel.kind.set(kind),

@@ -196,7 +196,7 @@ def _create(settings: Settings, request: Mapping[str, Any]) -> dict[str, Any]:
     save_new_donation(donation)
     order = PaymentOrder(
         donation_id=donation.donation_id,
-        amount_fen=donation.amount_fen,
+        amount_fen=int(donation.amount_fen),
         subject=f"捐赠：{project.title}",
         notify_url=notify_url(settings, donation.channel),
         reference=payment_reference(donation),
