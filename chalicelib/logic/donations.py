@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import random
-import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,7 +40,6 @@ from chalicelib.dal.totals import ProjectMissing, ShardCountNotRaised, Totals, r
 from chalicelib.errors import (
     BadRequest,
     Conflict,
-    DomainError,
     IdempotencyKeyReused,
     InvalidTransition,
     NotFound,
@@ -614,6 +612,3 @@ def _decode_cursor(cursor: str | None) -> tuple[str, str] | None:
         return str(created_at), str(donation_id)
     except (ValueError, TypeError):
         raise BadRequest("the cursor is not one this API handed out", code="invalid_cursor") from None
-
-
-__all__ = ["DomainError", "secrets"]
