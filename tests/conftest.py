@@ -58,6 +58,8 @@ def aws(moto_server: str) -> Iterator[Any]:
     from infra.build import create_local_resources
 
     requests.post(f"{moto_server}/moto-api/reset", timeout=10)
+    # An e2e LocalStack started in this worker points os.environ at its own moto: undo that.
+    os.environ.update(TEST_ENV)
     get_settings.cache_clear()
     settings = bootstrap()
     create_local_resources(settings)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 
@@ -61,35 +62,32 @@ def test_a_surge_of_duplicated_parallel_notifications_counts_each_donation_once(
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
         donations = list(pool.map(give, range(DONATIONS)))
 
-    # When 1,000 signed notifications (5 per donation, each copy signed afresh) arrive shuffled, in parallel
-    notifications = []
+    # When 1,000 notifications (5 per donation, each copy signed afresh as it is sent) arrive shuffled, in parallel
+    copies = []
     for started in donations:
-        fields = started["payment"]["fields"]
         txn = f"SBX{uuid.uuid4().hex[:20]}"
-        for _ in range(NOTIFICATIONS // DONATIONS):
-            notifications.append(
-                signed_notification(
-                    settings.sandbox_pay_secret,
-                    donation_id=fields["out_trade_no"],
-                    transaction_id=txn,
-                    amount_fen=fields["amount_fen"],
-                    reference=fields["attach"],
-                    now=utcnow(),
-                )
-            )
-    rng.shuffle(notifications)
+        copies += [(started["payment"]["fields"], txn)] * (NOTIFICATIONS // DONATIONS)
+    rng.shuffle(copies)
 
-    def send(notification: tuple[dict, bytes]) -> int:
-        headers, body = notification
+    def send(copy: tuple[dict, str]) -> int:
+        fields, txn = copy
+        headers, body = signed_notification(
+            settings.sandbox_pay_secret,
+            donation_id=fields["out_trade_no"],
+            transaction_id=txn,
+            amount_fen=fields["amount_fen"],
+            reference=fields["attach"],
+            now=utcnow(),
+        )
         return session.post(
             f"{stack.api_url}/payments/sandbox/notify", data=body, headers=headers, timeout=60
         ).status_code
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        statuses = list(pool.map(send, notifications))
+        statuses = list(pool.map(send, copies))
 
     # Then every notification is acknowledged, and the totals are exactly the distinct donations
-    assert statuses.count(200) == NOTIFICATIONS
+    assert Counter(statuses) == {200: NOTIFICATIONS}
     totals = session.get(f"{stack.api_url}/projects/{project.project_id}/totals", timeout=30).json()
     phones = {f"139{i % 120:08d}" for i in range(DONATIONS) if i % 5}
     anonymous = sum(1 for i in range(DONATIONS) if not i % 5)
