@@ -7,15 +7,11 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api import receipts, system
-
-BLUEPRINTS: list[Blueprint] = [
-    system.bp,
-    receipts.bp,
-from chalicelib.api import donations, payments, system
+from chalicelib.api import donations, payments, receipts, system
 
 BLUEPRINTS: list[Blueprint] = [
     system.bp,
     donations.bp,
     payments.bp,
+    receipts.bp,
 ]
