@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api import donations, payments, receipts, system
+from chalicelib.api import campaigns, complaints, donations, orgs, payments, projects, receipts, system
 
 BLUEPRINTS: list[Blueprint] = [
     system.bp,
     donations.bp,
     payments.bp,
     receipts.bp,
+    orgs.bp,
+    projects.bp,
+    complaints.bp,
+    campaigns.bp,
 ]

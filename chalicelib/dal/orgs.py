@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.dal.base import GongyiModel
+from chalicelib.errors import Conflict, NotFound
 
 
 class Certificate(MapAttribute):  # type: ignore[type-arg]
@@ -49,3 +53,68 @@ class OrgModel(GongyiModel):
     updated_at = UnicodeAttribute()
 
     by_status_cert_expiry = OrgsByStatusCertExpiry()
+
+
+class OrgCreditCodeModel(GongyiModel):
+    """One item per credit code: the guard that makes a charity's code unique on the platform."""
+
+    table_suffix = "org-credit-codes"
+
+    class Meta:
+        table_name = "unbound"
+
+    credit_code = UnicodeAttribute(hash_key=True)
+    org_id = UnicodeAttribute()
+
+
+def condition_failed(exc: Exception) -> bool:
+    cause = getattr(exc, "cause_response_code", None)
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    if cause == "ConditionalCheckFailedException":
+        return True
+    if any(r is not None and getattr(r, "code", None) == "ConditionalCheckFailed" for r in reasons):
+        return True
+    return "ConditionalCheckFailed" in str(getattr(exc, "cause", "") or "")
+
+
+def create_org(org: OrgModel) -> None:
+    """Store a new charity; ``Conflict(credit_code_taken)`` if its credit code is already registered."""
+    guard = OrgCreditCodeModel(credit_code=org.credit_code, org_id=org.org_id)
+    connection = Connection(region=OrgModel.Meta.region, host=OrgModel.Meta.host)
+    try:
+        with TransactWrite(connection=connection) as tx:
+            tx.save(guard, condition=OrgCreditCodeModel.credit_code.does_not_exist())
+            tx.save(org, condition=OrgModel.org_id.does_not_exist())
+    except TransactWriteError as exc:
+        if condition_failed(exc):
+            raise Conflict("a charity with this credit code is already registered", code="credit_code_taken") from exc
+        raise
+
+
+def get_org(org_id: str) -> OrgModel:
+    try:
+        return OrgModel.get(org_id, consistent_read=True)
+    except OrgModel.DoesNotExist:
+        raise NotFound(f"no charity {org_id}", code="org_not_found") from None
+
+
+def find_org(org_id: str) -> OrgModel | None:
+    try:
+        return OrgModel.get(org_id)
+    except OrgModel.DoesNotExist:
+        return None
+
+
+def orgs_by_status(status: str, *, limit: int = 100) -> list[OrgModel]:
+    """Charities of one status, earliest certificate expiry first (the review queue)."""
+    return list(OrgModel.by_status_cert_expiry.query(status, limit=limit))
+
+
+def save_org_if(org: OrgModel, *, expected_status: str, expected_updated_at: str) -> None:
+    """Write ``org`` only if nobody changed it since it was read (status and updated_at)."""
+    try:
+        org.save(condition=(OrgModel.status == expected_status) & (OrgModel.updated_at == expected_updated_at))
+    except PutError as exc:
+        if condition_failed(exc):
+            raise Conflict("the charity changed meanwhile; reload and retry", code="concurrent_update") from exc
+        raise

@@ -7,9 +7,12 @@ write this one item (see DESIGN.md). They live in sharded counters.
 from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.dal.base import GongyiModel
+from chalicelib.dal.orgs import condition_failed
+from chalicelib.errors import Conflict, NotFound
 
 
 class ProjectsByOrg(GlobalSecondaryIndex):  # type: ignore[type-arg]
@@ -72,6 +75,8 @@ class ProjectModel(GongyiModel):
     reject_reason = UnicodeAttribute(null=True)
     feedback_due_at = UnicodeAttribute(null=True)
     final_report_due_at = UnicodeAttribute(null=True)
+    final_report_posted_at = UnicodeAttribute(null=True)  # first final report (or feedback after the end)
+    last_feedback_at = UnicodeAttribute(null=True)
     campaign_ids = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     counter_shards = NumberAttribute(default=10)
     created_by = UnicodeAttribute()
@@ -81,3 +86,46 @@ class ProjectModel(GongyiModel):
     by_org = ProjectsByOrg()
     by_status_feedback_due = ProjectsByStatusFeedbackDue()
     by_status_end = ProjectsByStatusEnd()
+
+
+PUBLIC_STATUSES = ("online", "offline", "ended", "closed")
+
+
+def create_project(project: ProjectModel) -> None:
+    project.save(condition=ProjectModel.project_id.does_not_exist())
+
+
+def get_project(project_id: str) -> ProjectModel:
+    try:
+        return ProjectModel.get(project_id, consistent_read=True)
+    except ProjectModel.DoesNotExist:
+        raise NotFound(f"no project {project_id}", code="project_not_found") from None
+
+
+def projects_of_org(org_id: str, *, limit: int = 100) -> list[ProjectModel]:
+    """The charity's projects, newest first (raised by it; see ``executed_by`` for partners)."""
+    return list(ProjectModel.by_org.query(org_id, scan_index_forward=False, limit=limit))
+
+
+def projects_by_status(status: str, *, limit: int = 100) -> list[ProjectModel]:
+    """Projects of one status, earliest end first (e.g. the review queue)."""
+    return list(ProjectModel.by_status_end.query(status, limit=limit))
+
+
+def save_project_if(project: ProjectModel, *, status: str, offline_reasons: list[str], updated_at: str) -> None:
+    """Write ``project`` only if status, offline reasons and updated_at are still what was read.
+
+    The compliance jobs add offline reasons directly; this condition makes a
+    concurrent change of theirs fail our write instead of being overwritten.
+    """
+    condition = (ProjectModel.status == status) & (ProjectModel.updated_at == updated_at)
+    if offline_reasons:
+        condition &= ProjectModel.offline_reasons == list(offline_reasons)
+    else:
+        condition &= ProjectModel.offline_reasons.does_not_exist() | (ProjectModel.offline_reasons == [])
+    try:
+        project.save(condition=condition)
+    except PutError as exc:
+        if condition_failed(exc):
+            raise Conflict("the project changed meanwhile; reload and retry", code="concurrent_update") from exc
+        raise
