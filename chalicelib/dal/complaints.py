@@ -71,7 +71,7 @@ def get_complaint(complaint_id: str) -> ComplaintModel:
 
 def complaints_by_status(status: str, *, due_before: str | None = None, limit: int = 100) -> list[ComplaintModel]:
     """Complaints of ``status``, earliest due first; ``due_before`` keeps only those due earlier (overdue)."""
-    condition = ComplaintModel.by_status_due.due_at < due_before if due_before else None  # type: ignore[attr-defined]
+    condition = ComplaintModel.due_at < due_before if due_before else None
     return list(ComplaintModel.by_status_due.query(status, range_key_condition=condition, limit=limit))
 
 
