@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
@@ -11,6 +10,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.dal.base import GongyiModel
 from chalicelib.dal.orgs import condition_failed
 from chalicelib.dal.projects import ProjectModel
+from chalicelib.dal.transactions import connection_for
 from chalicelib.errors import Conflict
 
 
@@ -76,7 +76,7 @@ def post_with_project(entry: FeedbackModel, project: ProjectModel, *, status: st
         condition &= ProjectModel.offline_reasons == list(offline_reasons)
     else:
         condition &= ProjectModel.offline_reasons.does_not_exist() | (ProjectModel.offline_reasons == [])
-    connection = Connection(region=ProjectModel.Meta.region, host=ProjectModel.Meta.host)
+    connection = connection_for(ProjectModel)
     try:
         with TransactWrite(connection=connection) as tx:
             tx.save(entry, condition=FeedbackModel.posted_at_id.does_not_exist())

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.dal.base import GongyiModel
+from chalicelib.dal.transactions import connection_for
 from chalicelib.errors import Conflict, NotFound
 
 
@@ -80,7 +80,7 @@ def condition_failed(exc: Exception) -> bool:
 def create_org(org: OrgModel) -> None:
     """Store a new charity; ``Conflict(credit_code_taken)`` if its credit code is already registered."""
     guard = OrgCreditCodeModel(credit_code=org.credit_code, org_id=org.org_id)
-    connection = Connection(region=OrgModel.Meta.region, host=OrgModel.Meta.host)
+    connection = connection_for(OrgModel)
     try:
         with TransactWrite(connection=connection) as tx:
             tx.save(guard, condition=OrgCreditCodeModel.credit_code.does_not_exist())
