@@ -93,7 +93,9 @@ def approved_org_via_api(client: Any, auth: Any, **overrides: Any) -> str:
 
 
 def draft_via_api(client: Any, auth: Any, org_id: str, **overrides: Any) -> dict[str, Any]:
-    response = client.http.post("/projects", headers=auth("org_admin", org_id=org_id), body=_json(project_draft(**overrides)))
+    response = client.http.post(
+        "/projects", headers=auth("org_admin", org_id=org_id), body=_json(project_draft(**overrides))
+    )
     return created(response)
 
 
@@ -105,8 +107,9 @@ def online_project_via_api(client: Any, auth: Any, org_id: str, **overrides: Any
 
 
 def post(client: Any, path: str, headers: dict[str, str] | None = None, body: Any = None) -> Any:
-    return client.http.post(path, headers=headers or {"Content-Type": "application/json"},
-                            body=_json(body) if body is not None else "")
+    return client.http.post(
+        path, headers=headers or {"Content-Type": "application/json"}, body=_json(body) if body is not None else ""
+    )
 
 
 def patch(client: Any, path: str, headers: dict[str, str], body: Any) -> Any:

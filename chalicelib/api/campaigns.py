@@ -52,18 +52,33 @@ class Attachment(BaseModel):
 
 
 def totals_view(totals: Totals) -> TotalsView:
-    return TotalsView(amount_raised_fen=totals.amount_fen, donation_count=totals.donation_count,
-                      donor_count=totals.donor_count)
+    return TotalsView(
+        amount_raised_fen=totals.amount_fen, donation_count=totals.donation_count, donor_count=totals.donor_count
+    )
 
 
 def campaign_view(campaign: CampaignModel) -> CampaignView:
-    return CampaignView(campaign_id=campaign.campaign_id, title=campaign.title, description=campaign.description,
-                        status=campaign.status, cover_image_key=campaign.cover_image_key,
-                        created_at=campaign.created_at)
+    return CampaignView(
+        campaign_id=campaign.campaign_id,
+        title=campaign.title,
+        description=campaign.description,
+        status=campaign.status,
+        cover_image_key=campaign.cover_image_key,
+        created_at=campaign.created_at,
+    )
 
 
-@api_route(bp, "/campaigns", "POST", body=CampaignInput, response=CampaignView, status=201,
-           roles=[Role.PLATFORM_ADMIN], summary="Create an emergency campaign", tags=TAGS)
+@api_route(
+    bp,
+    "/campaigns",
+    "POST",
+    body=CampaignInput,
+    response=CampaignView,
+    status=201,
+    roles=[Role.PLATFORM_ADMIN],
+    summary="Create an emergency campaign",
+    tags=TAGS,
+)
 def create_campaign(ctx: RequestContext) -> CampaignView:
     return campaign_view(campaign_logic.create_campaign(ctx.body, ctx.require_principal()))
 
@@ -73,20 +88,35 @@ def list_campaigns(ctx: RequestContext) -> CampaignList:
     return CampaignList(items=[campaign_view(c) for c in campaign_logic.active_campaigns()])
 
 
-@api_route(bp, "/campaigns/{campaign_id}", "GET", response=CampaignDetailView,
-           summary="A campaign with its projects and totals", tags=TAGS)
+@api_route(
+    bp,
+    "/campaigns/{campaign_id}",
+    "GET",
+    response=CampaignDetailView,
+    summary="A campaign with its projects and totals",
+    tags=TAGS,
+)
 def get_campaign(ctx: RequestContext, campaign_id: str) -> CampaignDetailView:
     detail = campaign_logic.campaign_detail(campaign_id)
-    projects = [
-        CampaignProject(**project_card(p).model_dump(), totals=totals_view(t)) for p, t in detail.projects
-    ]
-    return CampaignDetailView(**campaign_view(detail.campaign).model_dump(), totals=totals_view(detail.totals),
-                              projects=projects)
+    projects = [CampaignProject(**project_card(p).model_dump(), totals=totals_view(t)) for p, t in detail.projects]
+    return CampaignDetailView(
+        **campaign_view(detail.campaign).model_dump(), totals=totals_view(detail.totals), projects=projects
+    )
 
 
-@api_route(bp, "/campaigns/{campaign_id}/projects", "POST", body=AttachProject, response=Attachment, status=201,
-           roles=[Role.PLATFORM_ADMIN], summary="Attach an online project to a campaign", tags=TAGS)
+@api_route(
+    bp,
+    "/campaigns/{campaign_id}/projects",
+    "POST",
+    body=AttachProject,
+    response=Attachment,
+    status=201,
+    roles=[Role.PLATFORM_ADMIN],
+    summary="Attach an online project to a campaign",
+    tags=TAGS,
+)
 def attach_project(ctx: RequestContext, campaign_id: str) -> tuple[int, Attachment]:
     attached = campaign_logic.attach_project(campaign_id, ctx.body.project_id, ctx.require_principal())
-    return (201 if attached else 200), Attachment(campaign_id=campaign_id, project_id=ctx.body.project_id,
-                                                  attached_now=attached)
+    return (201 if attached else 200), Attachment(
+        campaign_id=campaign_id, project_id=ctx.body.project_id, attached_now=attached
+    )

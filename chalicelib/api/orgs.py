@@ -100,16 +100,27 @@ def certificate_view(cert: Certificate | None, settings: Settings) -> Certificat
     today = shanghai_day(utcnow())
     url = presigned_get(settings, settings.documents_bucket, cert.document_key) if cert.document_key else None
     return CertificateView(
-        number=cert.number, issuer=cert.issuer, valid_from=cert.valid_from, valid_to=cert.valid_to,
-        valid_today=org_logic.certificate_valid(cert, today), document_url=url,
+        number=cert.number,
+        issuer=cert.issuer,
+        valid_from=cert.valid_from,
+        valid_to=cert.valid_to,
+        valid_today=org_logic.certificate_valid(cert, today),
+        document_url=url,
     )
 
 
 def project_card(project: project_store.ProjectModel) -> ProjectCard:
     return ProjectCard(
-        project_id=project.project_id, title=project.title, category=project.category, province=project.province,
-        city=project.city, status=project.status, target_fen=int(project.target_fen), start_date=project.start_date,
-        end_date=project.end_date, cover_image_key=project.cover_image_key,
+        project_id=project.project_id,
+        title=project.title,
+        category=project.category,
+        province=project.province,
+        city=project.city,
+        status=project.status,
+        target_fen=int(project.target_fen),
+        start_date=project.start_date,
+        end_date=project.end_date,
+        cover_image_key=project.cover_image_key,
     )
 
 
@@ -120,32 +131,63 @@ def org_view(org: OrgModel, settings: Settings, principal: Principal | None, *, 
     if with_projects:
         projects = [project_card(p) for p in project_store.projects_of_org(org.org_id) if is_visible(p, principal)]
     return OrgView(
-        org_id=org.org_id, name=org.name, credit_code=org.credit_code, status=org.status,
-        reject_reason=org.reject_reason, registration=registration,
+        org_id=org.org_id,
+        name=org.name,
+        credit_code=org.credit_code,
+        status=org.status,
+        reject_reason=org.reject_reason,
+        registration=registration,
         fundraising=certificate_view(org.fundraising, settings),
         has_fundraising_qualification=org_logic.certificate_valid(org.fundraising, shanghai_day(utcnow())),
-        contact_name=org.contact_name, contact_phone=org.contact_phone, cert_expires_on=org.cert_expires_on,
-        created_at=org.created_at, updated_at=org.updated_at, projects=projects,
+        contact_name=org.contact_name,
+        contact_phone=org.contact_phone,
+        cert_expires_on=org.cert_expires_on,
+        created_at=org.created_at,
+        updated_at=org.updated_at,
+        projects=projects,
     )
 
 
-@api_route(bp, "/orgs", "POST", body=OrgApplication, response=OrgView, status=201, auth="required",
-           summary="Apply for a charity (any signed-in user); it waits for review", tags=TAGS)
+@api_route(
+    bp,
+    "/orgs",
+    "POST",
+    body=OrgApplication,
+    response=OrgView,
+    status=201,
+    auth="required",
+    summary="Apply for a charity (any signed-in user); it waits for review",
+    tags=TAGS,
+)
 def apply_for_org(ctx: RequestContext) -> OrgView:
     principal = ctx.require_principal()
     org = org_logic.apply_for_org(ctx.body, principal)
     return org_view(org, ctx.settings, principal, with_projects=False)
 
 
-@api_route(bp, "/orgs", "GET", query=OrgStatusQuery, response=OrgList, roles=[Role.PLATFORM_ADMIN],
-           summary="Charities by status (the review queue), earliest certificate expiry first", tags=TAGS)
+@api_route(
+    bp,
+    "/orgs",
+    "GET",
+    query=OrgStatusQuery,
+    response=OrgList,
+    roles=[Role.PLATFORM_ADMIN],
+    summary="Charities by status (the review queue), earliest certificate expiry first",
+    tags=TAGS,
+)
 def list_orgs(ctx: RequestContext) -> OrgList:
     orgs = org_store.orgs_by_status(ctx.query.status)
     return OrgList(items=[org_view(o, ctx.settings, ctx.principal, with_projects=False) for o in orgs])
 
 
-@api_route(bp, "/orgs/{org_id}", "GET", response=OrgView,
-           summary="A charity's public page: name, credit code, both certificates, contact, projects", tags=TAGS)
+@api_route(
+    bp,
+    "/orgs/{org_id}",
+    "GET",
+    response=OrgView,
+    summary="A charity's public page: name, credit code, both certificates, contact, projects",
+    tags=TAGS,
+)
 def get_org(ctx: RequestContext, org_id: str) -> OrgView:
     org = org_store.get_org(org_id)
     if org.status != "approved" and not may_manage_org(ctx.principal, org):
@@ -153,29 +195,61 @@ def get_org(ctx: RequestContext, org_id: str) -> OrgView:
     return org_view(org, ctx.settings, ctx.principal, with_projects=True)
 
 
-@api_route(bp, "/orgs/{org_id}", "PATCH", body=OrgEdit, response=OrgView, auth="required",
-           summary="Edit a charity; editing its name or certificates sends it back to review", tags=TAGS)
+@api_route(
+    bp,
+    "/orgs/{org_id}",
+    "PATCH",
+    body=OrgEdit,
+    response=OrgView,
+    auth="required",
+    summary="Edit a charity; editing its name or certificates sends it back to review",
+    tags=TAGS,
+)
 def edit_org(ctx: RequestContext, org_id: str) -> OrgView:
     org = org_logic.edit_org(org_id, ctx.body, ctx.principal)
     return org_view(org, ctx.settings, ctx.principal, with_projects=False)
 
 
-@api_route(bp, "/orgs/{org_id}/approve", "POST", response=OrgView, roles=[Role.PLATFORM_ADMIN],
-           summary="Approve a charity in review", tags=TAGS)
+@api_route(
+    bp,
+    "/orgs/{org_id}/approve",
+    "POST",
+    response=OrgView,
+    roles=[Role.PLATFORM_ADMIN],
+    summary="Approve a charity in review",
+    tags=TAGS,
+)
 def approve_org(ctx: RequestContext, org_id: str) -> OrgView:
     org = org_logic.approve_org(org_id, ctx.require_principal())
     return org_view(org, ctx.settings, ctx.principal, with_projects=False)
 
 
-@api_route(bp, "/orgs/{org_id}/reject", "POST", body=RejectBody, response=OrgView, roles=[Role.PLATFORM_ADMIN],
-           summary="Reject a charity in review, with a reason", tags=TAGS)
+@api_route(
+    bp,
+    "/orgs/{org_id}/reject",
+    "POST",
+    body=RejectBody,
+    response=OrgView,
+    roles=[Role.PLATFORM_ADMIN],
+    summary="Reject a charity in review, with a reason",
+    tags=TAGS,
+)
 def reject_org(ctx: RequestContext, org_id: str) -> OrgView:
     org = org_logic.reject_org(org_id, ctx.body.reason, ctx.require_principal())
     return org_view(org, ctx.settings, ctx.principal, with_projects=False)
 
 
-@api_route(bp, "/orgs/{org_id}/documents", "POST", body=DocumentRequest, response=DocumentUpload, status=201,
-           auth="required", summary="A presigned URL to upload a certificate scan", tags=TAGS)
+@api_route(
+    bp,
+    "/orgs/{org_id}/documents",
+    "POST",
+    body=DocumentRequest,
+    response=DocumentUpload,
+    status=201,
+    auth="required",
+    summary="A presigned URL to upload a certificate scan",
+    tags=TAGS,
+)
 def document_upload(ctx: RequestContext, org_id: str) -> DocumentUpload:
     url, key = org_logic.document_upload(
         org_id, kind=ctx.body.kind, content_type=ctx.body.content_type, principal=ctx.principal, settings=ctx.settings

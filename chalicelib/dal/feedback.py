@@ -67,8 +67,9 @@ def feedback_of_month(month: str) -> list[FeedbackModel]:
     return list(FeedbackModel.by_month.query(month))
 
 
-def post_with_project(entry: FeedbackModel, project: ProjectModel, *, status: str, offline_reasons: list[str],
-                      updated_at: str) -> None:
+def post_with_project(
+    entry: FeedbackModel, project: ProjectModel, *, status: str, offline_reasons: list[str], updated_at: str
+) -> None:
     """Store the entry and the project's new due dates/status in one transaction,
     only if the project is still as it was read (see ``save_project_if``)."""
     condition = (ProjectModel.status == status) & (ProjectModel.updated_at == updated_at)

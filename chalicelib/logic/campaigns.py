@@ -68,8 +68,9 @@ def attach_project(campaign_id: str, project_id: str, principal: Principal) -> b
     if project.status != "online":
         raise Conflict(f"only online projects join a campaign; this one is {project.status}", code="project_not_online")
     attached = campaign_store.attach(
-        CampaignProjectModel(campaign_id=campaign_id, project_id=project_id,
-                             attached_at=to_iso(utcnow()), attached_by=principal.sub)
+        CampaignProjectModel(
+            campaign_id=campaign_id, project_id=project_id, attached_at=to_iso(utcnow()), attached_by=principal.sub
+        )
     )
     try:  # denormalised on the project for display; the membership table is the truth
         project.update(

@@ -74,8 +74,11 @@ def file_complaint(project_id: str, complaint_input: ComplaintInput, principal: 
     )
     complaint_store.save_new_complaint(complaint)
     notify_once(
-        recipient="platform", dedupe_key=f"complaint#{complaint.complaint_id}", kind="complaint_filed",
-        subject_id=project_id, message=f"新举报：项目《{project.title}》，请于 {complaint.due_at} 前答复",
+        recipient="platform",
+        dedupe_key=f"complaint#{complaint.complaint_id}",
+        kind="complaint_filed",
+        subject_id=project_id,
+        message=f"新举报：项目《{project.title}》，请于 {complaint.due_at} 前答复",
     )
     return complaint
 

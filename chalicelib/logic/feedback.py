@@ -50,10 +50,11 @@ def post_feedback(project_id: str, entry_input: FeedbackInput, principal: Princi
         for key in entry_input.image_keys:
             if not key.startswith((f"projects/{project_id}/", f"orgs/{principal.org_id}/")):
                 raise ValidationFailed(
-                    "image keys come from POST /projects/{id}/uploads", code="unknown_image_key",
+                    "image keys come from POST /projects/{id}/uploads",
+                    code="unknown_image_key",
                     details=[{"field": "image_keys", "code": "unknown_image_key"}],
                 )
-        before = (project.status, list(project.offline_reasons or []), project.updated_at)
+        before = (project.status, [str(r) for r in project.offline_reasons or []], project.updated_at)
         now = utcnow()
         posted_at, feedback_id = to_iso(now), new_id()
         due = project.feedback_due_at
@@ -87,8 +88,14 @@ def post_feedback(project_id: str, entry_input: FeedbackInput, principal: Princi
         except Conflict:
             continue
         if project.status != before[0]:
-            record_status_change(subject_type="project", subject_id=project_id, from_status=before[0],
-                                 to_status=project.status, reason="feedback_posted", actor=principal.sub)
+            record_status_change(
+                subject_type="project",
+                subject_id=project_id,
+                from_status=before[0],
+                to_status=project.status,
+                reason="feedback_posted",
+                actor=principal.sub,
+            )
         return entry
     raise Conflict("the project keeps changing; retry", code="concurrent_update")
 
@@ -99,6 +106,3 @@ def feedback_history(
     """The public history, newest first (of a project the caller may see)."""
     require_visible(project_store.get_project(project_id), principal)
     return feedback_store.feedback_of(project_id, limit=limit, before=before)
-
-
-

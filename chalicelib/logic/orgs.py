@@ -64,7 +64,9 @@ class OrgEdit(BaseModel):
 def _check_phone(phone: str) -> str:
     normalized = normalize_phone(phone)
     if not (is_mainland_mobile(normalized) or LANDLINE_OR_HOTLINE.match(normalized)):
-        raise ValidationFailed("the contact phone is not a mainland mobile, landline or 400 number", code="invalid_phone")
+        raise ValidationFailed(
+            "the contact phone is not a mainland mobile, landline or 400 number", code="invalid_phone"
+        )
     return normalized
 
 
@@ -136,8 +138,12 @@ def apply_for_org(application: OrgApplication, principal: Principal) -> OrgModel
     org.cert_expires_on = earliest_expiry(org)
     org_store.create_org(org)
     record_status_change(
-        subject_type="org", subject_id=org_id, from_status=None, to_status="pending_review",
-        reason="applied", actor=principal.sub,
+        subject_type="org",
+        subject_id=org_id,
+        from_status=None,
+        to_status="pending_review",
+        reason="applied",
+        actor=principal.sub,
     )
     return org
 
@@ -153,10 +159,17 @@ def edit_org(org_id: str, edit: OrgEdit, principal: Principal | None) -> OrgMode
     if "registration" in changed:
         if edit.registration is None:
             raise ValidationFailed("a charity must have its registration certificate", code="registration_required")
-        org.registration = _certificate(edit.registration, org_id=org_id, known_keys=org.document_keys, field="registration")
+        org.registration = _certificate(
+            edit.registration, org_id=org_id, known_keys=[str(k) for k in org.document_keys or []], field="registration"
+        )
     if "fundraising" in changed:
         org.fundraising = (
-            _certificate(edit.fundraising, org_id=org_id, known_keys=org.document_keys, field="fundraising")
+            _certificate(
+                edit.fundraising,
+                org_id=org_id,
+                known_keys=[str(k) for k in org.document_keys or []],
+                field="fundraising",
+            )
             if edit.fundraising
             else None
         )
@@ -173,8 +186,12 @@ def edit_org(org_id: str, edit: OrgEdit, principal: Principal | None) -> OrgMode
     org_store.save_org_if(org, expected_status=read_status, expected_updated_at=read_updated)
     if back_to_review:
         record_status_change(
-            subject_type="org", subject_id=org_id, from_status=read_status, to_status="pending_review",
-            reason="certificates_edited", actor=actor.sub,
+            subject_type="org",
+            subject_id=org_id,
+            from_status=read_status,
+            to_status="pending_review",
+            reason="certificates_edited",
+            actor=actor.sub,
         )
     return org
 
@@ -190,8 +207,12 @@ def _review(org_id: str, principal: Principal, *, to_status: str, reason: str | 
     org.updated_at = to_iso(utcnow())
     org_store.save_org_if(org, expected_status=read_status, expected_updated_at=read_updated)
     record_status_change(
-        subject_type="org", subject_id=org_id, from_status=read_status, to_status=to_status,
-        reason=reason or to_status, actor=principal.sub,
+        subject_type="org",
+        subject_id=org_id,
+        from_status=read_status,
+        to_status=to_status,
+        reason=reason or to_status,
+        actor=principal.sub,
     )
     return org
 

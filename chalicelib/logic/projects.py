@@ -99,8 +99,10 @@ def require_fundraising_qualification(org: OrgModel, today: date) -> None:
             code="fundraising_qualification_required",
         )
     if not certificate_valid(org.fundraising, today):
-        raise Conflict("the raising charity's public-fundraising qualification is not valid today",
-                       code="fundraising_qualification_expired")
+        raise Conflict(
+            "the raising charity's public-fundraising qualification is not valid today",
+            code="fundraising_qualification_expired",
+        )
 
 
 def status_without_reasons(project: ProjectModel, now: datetime) -> str:
@@ -111,7 +113,8 @@ def status_without_reasons(project: ProjectModel, now: datetime) -> str:
 def _check_dates(start: date, end: date) -> None:
     if end < start:
         raise ValidationFailed(
-            "end_date is before start_date", code="end_before_start",
+            "end_date is before start_date",
+            code="end_before_start",
             details=[{"field": "end_date", "code": "end_before_start"}],
         )
 
@@ -121,7 +124,8 @@ def _check_image_key(key: str | None, project: ProjectModel, field: str) -> None
     if key is not None and not key.startswith(allowed):
         raise ValidationFailed(
             f"{field} must be a key handed out by an upload route of this charity or project",
-            code="unknown_image_key", details=[{"field": field, "code": "unknown_image_key"}],
+            code="unknown_image_key",
+            details=[{"field": field, "code": "unknown_image_key"}],
         )
 
 
@@ -131,7 +135,8 @@ def _check_executor(executor_org_id: str | None, org_id: str) -> str | None:
     executor = org_store.find_org(executor_org_id)
     if executor is None or executor.status != "approved":
         raise ValidationFailed(
-            "the executing partner must be an approved charity", code="executor_not_approved",
+            "the executing partner must be an approved charity",
+            code="executor_not_approved",
             details=[{"field": "executor_org_id", "code": "executor_not_approved"}],
         )
     return executor_org_id
@@ -156,8 +161,9 @@ def create_project(draft: ProjectDraft, principal: Principal, settings: Settings
         raise Conflict(f"the charity is {org.status}, not approved", code="org_not_approved")
     _check_dates(draft.start_date, draft.end_date)
     if draft.end_date < shanghai_day(utcnow()):
-        raise ValidationFailed("end_date is in the past", code="end_in_past",
-                               details=[{"field": "end_date", "code": "end_in_past"}])
+        raise ValidationFailed(
+            "end_date is in the past", code="end_in_past", details=[{"field": "end_date", "code": "end_in_past"}]
+        )
     now = to_iso(utcnow())
     project = ProjectModel(
         project_id=new_id(),
@@ -185,16 +191,25 @@ def create_project(draft: ProjectDraft, principal: Principal, settings: Settings
     _apply_dates(project, draft.start_date, draft.end_date)
     _check_image_key(project.cover_image_key, project, "cover_image_key")
     project_store.create_project(project)
-    record_status_change(subject_type="project", subject_id=project.project_id, from_status=None,
-                         to_status="draft", reason="created", actor=principal.sub)
+    record_status_change(
+        subject_type="project",
+        subject_id=project.project_id,
+        from_status=None,
+        to_status="draft",
+        reason="created",
+        actor=principal.sub,
+    )
     return project
 
 
 def edit_project(project_id: str, edit: ProjectEdit, principal: Principal | None) -> ProjectModel:
     """Edit a project. Before it is online anything may change; once live only the
     descriptive fields (summary, description, beneficiary, cover); never after it ended."""
-    changed = {name for name in edit.model_fields_set if getattr(edit, name) is not None or name in
-               {"executor_org_id", "cover_image_key"}}
+    changed = {
+        name
+        for name in edit.model_fields_set
+        if getattr(edit, name) is not None or name in {"executor_org_id", "cover_image_key"}
+    }
 
     def change(project: ProjectModel) -> str | None:
         require_manage_project(principal, project)
@@ -232,7 +247,7 @@ def mutate_project(project_id: str, change: Callable[[ProjectModel], str | None]
     """
     for _attempt in range(SAVE_ATTEMPTS):
         project = project_store.get_project(project_id)
-        before = (project.status, list(project.offline_reasons or []), project.updated_at)
+        before = (project.status, [str(r) for r in project.offline_reasons or []], project.updated_at)
         snapshot = project.serialize()
         reason = change(project)
         if project.serialize() == snapshot:
@@ -243,8 +258,14 @@ def mutate_project(project_id: str, change: Callable[[ProjectModel], str | None]
         except Conflict:
             continue
         if project.status != before[0]:
-            record_status_change(subject_type="project", subject_id=project_id, from_status=before[0],
-                                 to_status=project.status, reason=reason, actor=actor)
+            record_status_change(
+                subject_type="project",
+                subject_id=project_id,
+                from_status=before[0],
+                to_status=project.status,
+                reason=reason,
+                actor=actor,
+            )
         return project
     raise Conflict("the project keeps changing; retry", code="concurrent_update")
 
@@ -303,7 +324,7 @@ def suspend_project(project_id: str, principal: Principal) -> ProjectModel:
         _require_status(project, "online", "offline")
         if SUSPENDED in (project.offline_reasons or []):
             return None  # already suspended: a replay changes nothing
-        project.offline_reasons = [*(project.offline_reasons or []), SUSPENDED]
+        project.offline_reasons = [*(project.offline_reasons or []), SUSPENDED]  # type: ignore[list-item]
         project.status = "offline"
         return SUSPENDED
 

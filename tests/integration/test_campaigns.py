@@ -20,7 +20,10 @@ def test_a_campaign_gathers_projects_of_several_charities_and_sums_their_totals(
     ProjectCounterModel(project_id=second, shard=4, amount_fen=2_500, donation_count=1, donor_count=1).save()
     page = client.http.get(f"/campaigns/{campaign['campaign_id']}").json_body
     assert page["totals"] == {"amount_raised_fen": 12_500, "donation_count": 4, "donor_count": 3}
-    assert {p["project_id"]: p["totals"]["amount_raised_fen"] for p in page["projects"]} == {first: 10_000, second: 2_500}
+    assert {p["project_id"]: p["totals"]["amount_raised_fen"] for p in page["projects"]} == {
+        first: 10_000,
+        second: 2_500,
+    }
     assert ProjectModel.get(first).campaign_ids == [campaign["campaign_id"]]
     listed = client.http.get("/campaigns").json_body["items"]
     assert [c["campaign_id"] for c in listed] == [campaign["campaign_id"]]
@@ -54,7 +57,12 @@ def test_only_platform_admins_manage_campaigns(client, auth):
     project_id = online_project_via_api(client, auth, org_id)
     for headers in (auth("donor"), auth("org_admin", org_id=org_id)):
         assert post(client, "/campaigns", headers, COVID).status_code == 403
-        assert post(client, f"/campaigns/{campaign_id}/projects", headers, {"project_id": project_id}).status_code == 403
+        assert (
+            post(client, f"/campaigns/{campaign_id}/projects", headers, {"project_id": project_id}).status_code == 403
+        )
     assert post(client, "/campaigns", None, COVID).status_code == 401
-    assert post(client, "/campaigns", auth("platform_admin"), {"title": "x" * 100_000, "description": "d"}).status_code == 422
+    assert (
+        post(client, "/campaigns", auth("platform_admin"), {"title": "x" * 100_000, "description": "d"}).status_code
+        == 422
+    )
     assert len(client.http.get("/campaigns").json_body["items"]) == 1

@@ -27,7 +27,9 @@ def test_anyone_reports_a_project_and_sees_a_masked_receipt(client, auth):
     assert [c.complaint_id for c in complaints_of_month(shanghai_month(filed_at))] == [receipt["complaint_id"]]
     assert notifications_for("platform")[0].kind == "complaint_filed"
     # a signed-in donor may report too, without a contact
-    signed = created(post(client, f"/projects/{project_id}/complaints", auth("donor", sub="d1"), {"reason": "筹款目标明显虚高。"}))
+    signed = created(
+        post(client, f"/projects/{project_id}/complaints", auth("donor", sub="d1"), {"reason": "筹款目标明显虚高。"})
+    )
     assert signed["contact"] is None and ComplaintModel.get(signed["complaint_id"]).reporter_sub == "d1"
 
 

@@ -97,7 +97,9 @@ def test_review_roles_approve_and_reject(client, auth):
     assert again.status_code == 409 and again.json_body["error"]["code"] == "invalid_transition"
 
     other = apply_via_api(client, auth)
-    rejected = created(post(client, f"/orgs/{other['org_id']}/reject", auth("platform_admin"), {"reason": "登记证书已过期"}))
+    rejected = created(
+        post(client, f"/orgs/{other['org_id']}/reject", auth("platform_admin"), {"reason": "登记证书已过期"})
+    )
     assert rejected["status"] == "rejected" and rejected["reject_reason"] == "登记证书已过期"
     assert [a.reason for a in history(other["org_id"])][0] == "登记证书已过期"
 
@@ -168,10 +170,13 @@ def test_certificate_scans_upload_through_presigned_urls(client, auth, aws):
     org_id = org["org_id"]
     headers = auth("donor", sub="applicant")
     # When the applicant asks for an upload URL and PUTs the scan there
-    upload = created(post(client, f"/orgs/{org_id}/documents", headers,
-                          {"kind": "registration", "content_type": "application/pdf"}))
+    upload = created(
+        post(client, f"/orgs/{org_id}/documents", headers, {"kind": "registration", "content_type": "application/pdf"})
+    )
     assert upload["key"].startswith(f"orgs/{org_id}/registration/") and upload["key"].endswith(".pdf")
-    put = requests.put(upload["upload_url"], data=b"%PDF-1.4 scan", headers={"Content-Type": "application/pdf"}, timeout=10)
+    put = requests.put(
+        upload["upload_url"], data=b"%PDF-1.4 scan", headers={"Content-Type": "application/pdf"}, timeout=10
+    )
     assert put.status_code == 200
     # Then the key can be referenced from the certificate, and the public page links it
     cert = certificate(document_key=upload["key"])

@@ -94,8 +94,14 @@ def test_bad_edits_leave_the_stored_project_unchanged(client, auth, charity):
 def test_draft_edits_recompute_dates(client, auth, charity):
     project_id = draft_via_api(client, auth, charity)["project_id"]
     end = today() + timedelta(days=200)
-    edited = created(patch(client, f"/projects/{project_id}", admin_of(auth, charity),
-                           {"end_date": end.isoformat(), "title": "新的项目标题", "target_fen": 1_000}))
+    edited = created(
+        patch(
+            client,
+            f"/projects/{project_id}",
+            admin_of(auth, charity),
+            {"end_date": end.isoformat(), "title": "新的项目标题", "target_fen": 1_000},
+        )
+    )
     assert edited["end_at"] == f"{end.isoformat()}T15:59:59.999999Z"
     assert (edited["title"], edited["target_fen"]) == ("新的项目标题", 1_000)
 
@@ -121,7 +127,9 @@ def test_the_full_lifecycle_is_audited(client, auth, charity):
     suspended = created(post(client, f"/projects/{project_id}/suspend", auth("platform_admin")))
     assert (suspended["status"], suspended["offline_reasons"]) == ("offline", ["suspended"])
     # a replayed suspend changes nothing
-    assert created(post(client, f"/projects/{project_id}/suspend", auth("platform_admin")))["offline_reasons"] == ["suspended"]
+    assert created(post(client, f"/projects/{project_id}/suspend", auth("platform_admin")))["offline_reasons"] == [
+        "suspended"
+    ]
     resumed = created(post(client, f"/projects/{project_id}/resume", auth("platform_admin")))
     assert (resumed["status"], resumed["offline_reasons"]) == ("online", [])
     trail = [(a.from_status, a.to_status, a.reason) for a in reversed(history(project_id))]
@@ -137,10 +145,14 @@ def test_the_full_lifecycle_is_audited(client, auth, charity):
 def test_a_rejected_project_is_resubmitted(client, auth, charity):
     project_id = draft_via_api(client, auth, charity)["project_id"]
     post(client, f"/projects/{project_id}/submit", admin_of(auth, charity))
-    rejected = created(post(client, f"/projects/{project_id}/reject", auth("platform_admin"), {"reason": "备案编号有误"}))
+    rejected = created(
+        post(client, f"/projects/{project_id}/reject", auth("platform_admin"), {"reason": "备案编号有误"})
+    )
     assert (rejected["status"], rejected["reject_reason"]) == ("rejected", "备案编号有误")
     created(patch(client, f"/projects/{project_id}", admin_of(auth, charity), {"filing_number": "53420000A2026001"}))
-    assert created(post(client, f"/projects/{project_id}/submit", admin_of(auth, charity)))["status"] == "pending_review"
+    assert (
+        created(post(client, f"/projects/{project_id}/submit", admin_of(auth, charity)))["status"] == "pending_review"
+    )
 
 
 @pytest.mark.parametrize(
@@ -164,7 +176,9 @@ def test_any_other_transition_is_409_invalid_transition(client, auth, charity, s
         project_id = online_project_via_api(client, auth, charity)
     before = ProjectModel.get(project_id).serialize()
     headers = auth(role, org_id=charity if role == "org_admin" else None)
-    response = post(client, f"/projects/{project_id}/{action}", headers, {"reason": "测试原因"} if action == "reject" else None)
+    response = post(
+        client, f"/projects/{project_id}/{action}", headers, {"reason": "测试原因"} if action == "reject" else None
+    )
     assert response.status_code == 409
     assert response.json_body["error"]["code"] == "invalid_transition"
     assert ProjectModel.get(project_id).serialize() == before
@@ -228,8 +242,12 @@ def test_closing_needs_the_final_report_from_the_charity(client, auth, charity):
     ProjectModel.get(project_id).update(actions=[ProjectModel.status.set("ended")])  # the end-date job
     refused = post(client, f"/projects/{project_id}/close", admin_of(auth, charity))
     assert refused.status_code == 409 and refused.json_body["error"]["code"] == "final_report_missing"
-    post(client, f"/projects/{project_id}/feedback", admin_of(auth, charity),
-         {"text": "结项报告：善款已全部使用完毕。", "is_final": True})
+    post(
+        client,
+        f"/projects/{project_id}/feedback",
+        admin_of(auth, charity),
+        {"text": "结项报告：善款已全部使用完毕。", "is_final": True},
+    )
     assert created(post(client, f"/projects/{project_id}/close", admin_of(auth, charity)))["status"] == "closed"
     assert post(client, f"/projects/{project_id}/close", auth("platform_admin")).status_code == 409
 
@@ -282,7 +300,9 @@ def test_another_charitys_admin_gets_403_on_every_write(client, auth, charity):
 def test_donors_get_403_on_admin_routes_and_anonymous_users_401(client, auth, charity):
     online = online_project_via_api(client, auth, charity)
     admin_routes = [
-        f"/projects/{online}/approve", f"/projects/{online}/suspend", f"/projects/{online}/resume",
+        f"/projects/{online}/approve",
+        f"/projects/{online}/suspend",
+        f"/projects/{online}/resume",
         f"/orgs/{charity}/approve",
     ]
     for path in admin_routes:

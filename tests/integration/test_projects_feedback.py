@@ -11,7 +11,11 @@ from chalicelib.dal.projects import ProjectModel
 from chalicelib.logic.deadlines import shanghai_month
 from tests.factories_orgs import approved_org_via_api, created, draft_via_api, online_project_via_api, post
 
-TEXT = {"text": "第一季度：已采购防护服2,000套，送达武汉市第一医院。", "amount_used_fen": 36_000_000, "period": "2026年第1季度"}
+TEXT = {
+    "text": "第一季度：已采购防护服2,000套，送达武汉市第一医院。",
+    "amount_used_fen": 36_000_000,
+    "period": "2026年第1季度",
+}
 
 
 @pytest.fixture
@@ -59,11 +63,13 @@ def test_feedback_lifts_feedback_overdue_and_the_project_goes_back_online(client
     raising, _, project_id = joint
     # Given the feedback sweep took the project offline (it writes through the model)
     project = ProjectModel.get(project_id)
-    project.update(actions=[
-        ProjectModel.status.set("offline"),
-        ProjectModel.offline_reasons.set(["feedback_overdue"]),
-        ProjectModel.feedback_due_at.set(to_iso(utcnow() - timedelta(days=2))),
-    ])
+    project.update(
+        actions=[
+            ProjectModel.status.set("offline"),
+            ProjectModel.offline_reasons.set(["feedback_overdue"]),
+            ProjectModel.feedback_due_at.set(to_iso(utcnow() - timedelta(days=2))),
+        ]
+    )
     # When the charity posts its feedback late
     entry = created(post(client, f"/projects/{project_id}/feedback", auth("org_admin", org_id=raising), TEXT))
     # Then it is recorded as late, and the project is online again, audited as feedback_posted
@@ -76,9 +82,12 @@ def test_feedback_lifts_feedback_overdue_and_the_project_goes_back_online(client
 
 def test_feedback_keeps_other_offline_reasons(client, auth, joint):
     raising, _, project_id = joint
-    ProjectModel.get(project_id).update(actions=[
-        ProjectModel.status.set("offline"), ProjectModel.offline_reasons.set(["feedback_overdue", "suspended"]),
-    ])
+    ProjectModel.get(project_id).update(
+        actions=[
+            ProjectModel.status.set("offline"),
+            ProjectModel.offline_reasons.set(["feedback_overdue", "suspended"]),
+        ]
+    )
     created(post(client, f"/projects/{project_id}/feedback", auth("org_admin", org_id=raising), TEXT))
     project = ProjectModel.get(project_id)
     assert (project.status, project.offline_reasons) == ("offline", ["suspended"])
@@ -86,10 +95,13 @@ def test_feedback_keeps_other_offline_reasons(client, auth, joint):
 
 def test_feedback_after_the_end_ends_the_project_and_counts_as_the_final_report(client, auth, joint):
     raising, _, project_id = joint
-    ProjectModel.get(project_id).update(actions=[
-        ProjectModel.status.set("offline"), ProjectModel.offline_reasons.set(["feedback_overdue"]),
-        ProjectModel.end_at.set(to_iso(utcnow() - timedelta(days=3))),
-    ])
+    ProjectModel.get(project_id).update(
+        actions=[
+            ProjectModel.status.set("offline"),
+            ProjectModel.offline_reasons.set(["feedback_overdue"]),
+            ProjectModel.end_at.set(to_iso(utcnow() - timedelta(days=3))),
+        ]
+    )
     created(post(client, f"/projects/{project_id}/feedback", auth("org_admin", org_id=raising), TEXT))
     project = ProjectModel.get(project_id)
     assert project.status == "ended" and project.final_report_posted_at is not None
@@ -98,7 +110,9 @@ def test_feedback_after_the_end_ends_the_project_and_counts_as_the_final_report(
 
 def test_a_final_report_before_the_end_is_recorded(client, auth, joint):
     _, partner, project_id = joint
-    created(post(client, f"/projects/{project_id}/feedback", auth("org_admin", org_id=partner), {**TEXT, "is_final": True}))
+    created(
+        post(client, f"/projects/{project_id}/feedback", auth("org_admin", org_id=partner), {**TEXT, "is_final": True})
+    )
     assert ProjectModel.get(project_id).final_report_posted_at is not None
 
 
@@ -109,9 +123,17 @@ def test_drafts_take_no_feedback_and_bad_feedback_changes_nothing(client, auth):
     assert response.status_code == 409 and response.json_body["error"]["code"] == "invalid_transition"
     online = online_project_via_api(client, auth, org_id)
     before = ProjectModel.get(online).serialize()
-    for body in ({"text": ""}, {**TEXT, "amount_used_fen": -5}, {**TEXT, "image_keys": ["orgs/else/x.jpg"]},
-                 {**TEXT, "image_keys": [f"projects/{online}/{i}.jpg" for i in range(10)]}):
-        assert 400 <= post(client, f"/projects/{online}/feedback", auth("org_admin", org_id=org_id), body).status_code < 500
+    for body in (
+        {"text": ""},
+        {**TEXT, "amount_used_fen": -5},
+        {**TEXT, "image_keys": ["orgs/else/x.jpg"]},
+        {**TEXT, "image_keys": [f"projects/{online}/{i}.jpg" for i in range(10)]},
+    ):
+        assert (
+            400
+            <= post(client, f"/projects/{online}/feedback", auth("org_admin", org_id=org_id), body).status_code
+            < 500
+        )
     assert ProjectModel.get(online).serialize() == before
 
 
@@ -127,7 +149,11 @@ def test_images_upload_under_the_project_and_are_referenced(client, auth, joint)
 def test_history_is_public_newest_first_and_paged(client, auth, joint):
     raising, _, project_id = joint
     for n in range(3):
-        created(post(client, f"/projects/{project_id}/feedback", auth("org_admin", org_id=raising), {"text": f"第{n}次反馈"}))
+        created(
+            post(
+                client, f"/projects/{project_id}/feedback", auth("org_admin", org_id=raising), {"text": f"第{n}次反馈"}
+            )
+        )
     first = client.http.get(f"/projects/{project_id}/feedback?limit=2").json_body
     assert [e["text"] for e in first["items"]] == ["第2次反馈", "第1次反馈"]
     rest = client.http.get(f"/projects/{project_id}/feedback?limit=2&before={first['next_before']}").json_body
