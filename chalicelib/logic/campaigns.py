@@ -87,8 +87,8 @@ def campaign_detail(campaign_id: str) -> CampaignDetail:
     campaign = campaign_store.get_campaign(campaign_id)
     rows: list[tuple[ProjectModel, Totals]] = []
     total = Totals()
-    for member in campaign_store.members_of(campaign_id):
-        project = project_store.get_project(member.project_id)
+    members = campaign_store.members_of(campaign_id)
+    for project in project_store.get_projects([m.project_id for m in members]):
         totals = read_totals(project.project_id)
         rows.append((project, totals))
         total = total + totals
