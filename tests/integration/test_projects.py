@@ -314,3 +314,39 @@ def test_donors_get_403_on_admin_routes_and_anonymous_users_401(client, auth, ch
     # public reads work anonymously
     assert client.http.get(f"/projects/{online}").status_code == 200
     assert client.http.get(f"/orgs/{charity}").status_code == 200
+
+
+def test_a_concurrent_offline_reason_is_never_overwritten(client, auth, charity):
+    from chalicelib.logic.projects import mutate_project
+
+    project_id = online_project_via_api(client, auth, charity)
+    attempts = []
+
+    def suspend(project):
+        attempts.append(list(project.offline_reasons))
+        if len(attempts) == 1:  # the feedback sweep writes between our read and our write
+            ProjectModel.get(project_id).update(
+                actions=[ProjectModel.status.set("offline"), ProjectModel.offline_reasons.set(["feedback_overdue"])]
+            )
+        project.offline_reasons = [*project.offline_reasons, "suspended"]
+        project.status = "offline"
+        return "suspended"
+
+    mutate_project(project_id, suspend, actor="test")
+    assert attempts == [[], ["feedback_overdue"]]
+    assert ProjectModel.get(project_id).offline_reasons == ["feedback_overdue", "suspended"]
+
+
+def test_approving_renewed_certificates_lifts_certificate_expired(client, auth, charity):
+    project_id = online_project_via_api(client, auth, charity)
+    # the certificate job took the project offline
+    ProjectModel.get(project_id).update(
+        actions=[ProjectModel.status.set("offline"), ProjectModel.offline_reasons.set(["certificate_expired"])]
+    )
+    headers = admin_of(auth, charity)
+    renewed = {"number": "鄂民募字〔2026〕001号", "valid_from": today().isoformat(), "valid_to": "2031-12-31"}
+    assert created(patch(client, f"/orgs/{charity}", headers, {"fundraising": renewed}))["status"] == "pending_review"
+    created(post(client, f"/orgs/{charity}/approve", auth("platform_admin")))
+    project = ProjectModel.get(project_id)
+    assert (project.status, project.offline_reasons) == ("online", [])
+    assert history(project_id)[0].reason == "certificate_renewed"
