@@ -103,29 +103,19 @@ class LocalStack:
         return self
 
     def provision(self) -> None:
-        """Create resources and (optionally) demo data, in this process, against the embedded AWS.
-
-        The process environment is restored afterwards: a test process that starts a
-        stack keeps talking to its own embedded AWS (tests/conftest.py) for other tests.
-        """
+        """Create resources and (optionally) demo data, in this process, against the embedded AWS."""
+        os.environ.update(self.env)
         from chalicelib.config import get_settings, load_settings
         from infra.build import create_local_resources
 
-        saved = dict(os.environ)
-        os.environ.update(self.env)
         get_settings.cache_clear()
-        try:
-            settings = load_settings(self.env)
-            create_local_resources(settings)
-            if self.demo:
-                from chalicelib.bootstrap import bootstrap
-                from scripts import demo_data
+        settings = load_settings(self.env)
+        create_local_resources(settings)
+        if self.demo:
+            from chalicelib.bootstrap import bootstrap
+            from scripts import demo_data
 
-                demo_data.load(bootstrap())
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-            get_settings.cache_clear()
+            demo_data.load(bootstrap())
 
     def stop(self) -> None:
         for proc in reversed(self.processes):
