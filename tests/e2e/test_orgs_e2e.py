@@ -130,3 +130,29 @@ def test_roles_over_http(stack):
     assert anonymous.post("/campaigns", {"title": "x", "description": "y"}).status_code == 401
     bad = donor.post("/orgs", org_application(credit_code="53420000MJ00000010"))
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_credit_code"
+
+
+def test_rejections_edits_uploads_and_complaint_lookup_over_http(stack):
+    ops = Api(stack, "platform_admin", sub="e2e-ops2")
+    applicant = Api(stack, "donor", sub="e2e-applicant2")
+    # a charity is rejected with a reason
+    refused = ok(applicant.post("/orgs", org_application()), 201)
+    assert ok(ops.post(f"/orgs/{refused['org_id']}/reject", {"reason": "登记证书复印件不清晰"}))["status"] == "rejected"
+    # a project is rejected, edited and resubmitted; images upload under the project
+    org_id = ok(applicant.post("/orgs", org_application()), 201)["org_id"]
+    ok(ops.post(f"/orgs/{org_id}/approve"))
+    admin = Api(stack, "org_admin", org_id=org_id, sub="e2e-admin2")
+    project_id = ok(admin.post("/projects", project_draft()), 201)["project_id"]
+    ok(admin.post(f"/projects/{project_id}/submit"))
+    assert ok(ops.post(f"/projects/{project_id}/reject", {"reason": "备案编号有误"}))["status"] == "rejected"
+    upload = ok(admin.post(f"/projects/{project_id}/uploads", {"content_type": "image/jpeg"}), 201)
+    put = requests.put(upload["upload_url"], data=b"\xff\xd8jpeg", headers={"Content-Type": "image/jpeg"}, timeout=30)
+    assert put.status_code == 200
+    edited = ok(
+        admin.patch(f"/projects/{project_id}", {"filing_number": "53420000A26009", "cover_image_key": upload["key"]})
+    )
+    assert edited["cover_image_key"] == upload["key"]
+    assert ok(admin.post(f"/projects/{project_id}/submit"))["status"] == "pending_review"
+    ok(ops.post(f"/projects/{project_id}/approve"))
+    complaint = ok(Api(stack).post(f"/projects/{project_id}/complaints", {"reason": "封面图片与项目无关。"}), 201)
+    assert ok(ops.get(f"/complaints/{complaint['complaint_id']}"))["status"] == "open"
