@@ -96,6 +96,11 @@ class DonationModel(GongyiModel):
     paid_month_shard = UnicodeAttribute(null=True)  # f"{YYYY-MM of paid_at in Shanghai}#{shard}"
     refund_reason = UnicodeAttribute(null=True)
     refunded_by = UnicodeAttribute(null=True)
+    # Imports (issue 8): where an imported donation came from.
+    import_id = UnicodeAttribute(null=True)
+    import_row = NumberAttribute(null=True)
+    imported_at = UnicodeAttribute(null=True)
+    source_channel = UnicodeAttribute(null=True)  # bank transfer, offline event, partner platform...
 
     by_project_shard = DonationsByProjectShard()
     by_donor = DonationsByDonor()
