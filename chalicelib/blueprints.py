@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api import campaigns, complaints, donations, orgs, payments, projects, receipts, system
+from chalicelib.api import campaigns, complaints, donations, imports, orgs, payments, projects, receipts, system
 
 BLUEPRINTS: list[Blueprint] = [
     system.bp,
@@ -18,4 +18,5 @@ BLUEPRINTS: list[Blueprint] = [
     projects.bp,
     complaints.bp,
     campaigns.bp,
+    imports.bp,
 ]

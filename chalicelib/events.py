@@ -11,9 +11,11 @@ from __future__ import annotations
 from chalice import Chalice
 
 from chalicelib.config import Settings
+from chalicelib.logic.imports import events as imports_events
 from chalicelib.workers import receipts
 
 
 def register_event_handlers(app: Chalice, settings: Settings) -> None:
     """Attach every non-HTTP handler to ``app``."""
     receipts.register(app, settings)
+    imports_events.register(app, settings)

@@ -192,12 +192,12 @@ def create_local_resources(settings: Settings) -> dict[str, list[str]]:
     resources = template["Resources"]
     for resource in resources.values():
         props = resource.get("Properties", {})
-        if resource["Type"] == "AWS::DynamoDB::Table" and props["TableName"] not in existing_tables:
+        if resource.get("Type") == "AWS::DynamoDB::Table" and props["TableName"] not in existing_tables:
             ddb.create_table(**_create_table_kwargs(props))
             if "TimeToLiveSpecification" in props:
                 ddb.update_time_to_live(TableName=props["TableName"], TimeToLiveSpecification=props["TimeToLiveSpecification"])
             created["tables"].append(props["TableName"])
-        elif resource["Type"] == "AWS::S3::Bucket":
+        elif resource.get("Type") == "AWS::S3::Bucket":
             if props["BucketName"] in existing_buckets:
                 continue
             s3.create_bucket(
@@ -205,7 +205,7 @@ def create_local_resources(settings: Settings) -> dict[str, list[str]]:
             )
             created["buckets"].append(props["BucketName"])
     # Dead-letter queues first, so redrive policies can point at them.
-    queues = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::SQS::Queue"]
+    queues = [r["Properties"] for r in resources.values() if r.get("Type") == "AWS::SQS::Queue"]
     queues.sort(key=lambda p: "RedrivePolicy" in p)
     for props in queues:
         attributes = {}
@@ -218,7 +218,31 @@ def create_local_resources(settings: Settings) -> dict[str, list[str]]:
             attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": redrive["maxReceiveCount"]})
         sqs.create_queue(QueueName=props["QueueName"], Attributes=attributes)
         created["queues"].append(props["QueueName"])
+    _notify_local_queues(s3, settings, resources)
     return created
+
+
+def _notify_local_queues(s3: Any, settings: Settings, resources: dict[str, Any]) -> None:
+    """Bucket -> queue notifications (moto delivers them in server mode, like S3 does)."""
+    for resource in resources.values():
+        props = resource.get("Properties", {})
+        queues = props.get("NotificationConfiguration", {}).get("QueueConfigurations", [])
+        if resource.get("Type") != "AWS::S3::Bucket" or not queues:
+            continue
+        configurations = []
+        for queue in queues:
+            name = _resolve_queue_name(queue["Queue"], resources)
+            configuration: dict[str, Any] = {
+                "QueueArn": f"arn:aws:sqs:{settings.aws_region}:123456789012:{name}",
+                "Events": [queue["Event"]],
+            }
+            if "Filter" in queue:
+                rules = queue["Filter"]["S3Key"]["Rules"]
+                configuration["Filter"] = {"Key": {"FilterRules": rules}}
+            configurations.append(configuration)
+        s3.put_bucket_notification_configuration(
+            Bucket=props["BucketName"], NotificationConfiguration={"QueueConfigurations": configurations}
+        )
 
 
 def _resolve_queue_name(target: Any, resources: dict[str, Any]) -> str:

@@ -1,0 +1,114 @@
+"""Declaring an import and reading its state (what the API serves)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.auth import Principal
+from chalicelib.clock import to_iso, utcnow
+from chalicelib.config import Settings
+from chalicelib.dal import imports as store
+from chalicelib.dal.aws import presigned_get, presigned_put
+from chalicelib.errors import BadRequest, NotFound
+from chalicelib.ids import new_id
+
+UPLOAD_URL_SECONDS = 3600
+REPORT_URL_SECONDS = 900
+CONTENT_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def object_key(org_id: str, import_id: str, file_name: str, file_format: str) -> str:
+    """``orgs/<org>/imports/<id>/<file>``: the charity's prefix; the name made safe for S3 events."""
+    stem = _UNSAFE.sub("_", file_name.rsplit("/", 1)[-1].rsplit(".", 1)[0]).strip("._") or "upload"
+    return f"orgs/{org_id}/imports/{import_id}/{stem[:80]}.{file_format}"
+
+
+@dataclass(frozen=True)
+class DeclaredImport:
+    job: store.ImportModel
+    upload_url: str
+    content_type: str
+    expires_in: int
+
+
+def declare_import(
+    settings: Settings, principal: Principal, *, org_id: str, file_name: str, file_format: str
+) -> DeclaredImport:
+    principal.require_org(org_id)
+    now = to_iso(utcnow())
+    import_id = new_id()
+    key = object_key(org_id, import_id, file_name, file_format)
+    job = store.create_import(
+        store.ImportModel(
+            import_id,
+            org_id=org_id,
+            created_by=principal.sub,
+            file_name=file_name,
+            file_format=file_format,
+            object_key=key,
+            status="waiting_upload",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    content_type = CONTENT_TYPES[file_format]
+    url = presigned_put(
+        settings, settings.imports_bucket, key, content_type=content_type, expires_in=UPLOAD_URL_SECONDS
+    )
+    return DeclaredImport(job, url, content_type, UPLOAD_URL_SECONDS)
+
+
+def import_for(principal: Principal, import_id: str) -> store.ImportModel:
+    """The import, if the caller may see it (its charity's admins and platform admins)."""
+    job = store.get_import(import_id)
+    if not principal.is_platform_admin and principal.org_id != job.org_id:
+        raise NotFound("no such import", code="import_not_found")  # do not reveal other charities' imports
+    return job
+
+
+def progress(job: store.ImportModel) -> float:
+    """Share of the file done, 0..1: bytes for CSV, rows for XLSX."""
+    if job.status in ("completed", "completed_with_errors"):
+        return 1.0
+    if job.file_format == "csv" and job.size_bytes:
+        return round(min(1.0, int(job.next_byte or 0) / int(job.size_bytes)), 4)
+    if job.total_rows and job.next_row:
+        return round(min(1.0, (int(job.next_row) - 1) / int(job.total_rows)), 4)
+    return 0.0
+
+
+def error_report_url(settings: Settings, job: store.ImportModel) -> str | None:
+    if not job.error_report_key:
+        return None
+    return presigned_get(settings, settings.reports_bucket, job.error_report_key, expires_in=REPORT_URL_SECONDS)
+
+
+def list_for(
+    principal: Principal, *, org_id: str, limit: int, cursor: str | None
+) -> tuple[list[store.ImportModel], str | None]:
+    principal.require_org(org_id)
+    start = _decode_cursor(cursor, org_id) if cursor else None
+    jobs, last = store.list_imports(org_id, limit=limit, cursor=start)
+    return jobs, _encode_cursor(last) if last else None
+
+
+def _encode_cursor(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+
+def _decode_cursor(cursor: str, org_id: str) -> dict[str, Any]:
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if key["org_id"]["S"] != org_id:
+            raise ValueError
+        return dict(key)
+    except (ValueError, KeyError, TypeError):
+        raise BadRequest("the cursor is not valid", code="invalid_cursor") from None

@@ -1,0 +1,198 @@
+"""Validating one row of an import file into an importable donation, or the reasons it is not."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from chalicelib.clock import SHANGHAI
+from chalicelib.logic.imports.amounts import AmountError, yuan_to_fen
+from chalicelib.logic.imports.columns import COLUMNS
+from chalicelib.privacy import is_mainland_mobile, normalize_phone
+
+MAX_NAME = 50
+MAX_MESSAGE = 200
+MAX_CHANNEL = 32
+MAX_REF = 64
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+_TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y%m%d%H%M%S",
+    "%Y%m%d",
+)
+_YES = {"是", "y", "yes", "true", "1", "匿名"}
+_NO = {"否", "n", "no", "false", "0", "", "不匿名"}
+_REF = re.compile(r"^[\w\-./:#]+$")
+
+
+@dataclass(frozen=True)
+class ProjectAccess:
+    """What the worker knows of a project named in a row."""
+
+    project_id: str
+    org_id: str  # the raising charity: receipts and totals are theirs
+    counter_shards: int
+    accepts_imports: bool  # the uploader raises or executes it, and it is past review
+
+
+@dataclass(frozen=True)
+class ValidRow:
+    row_number: int
+    project: ProjectAccess
+    donor_name: str | None
+    phone: str | None
+    amount_fen: int
+    paid_at: datetime
+    source_channel: str | None
+    external_ref: str
+    anonymous: bool
+    message: str | None
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    column: str
+    value: str
+    reason: str
+
+
+def cell_text(value: object) -> str:
+    """A cell as the charity sees it (XLSX numbers and dates included)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value).strip()
+
+
+def parse_donated_at(value: object) -> datetime:
+    """Time of the donation; times without a zone are Beijing time."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = cell_text(value).replace("T", " ").replace("年", "-").replace("月", "-").replace("日", "")
+        moment = None
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            for fmt in _TIME_FORMATS:
+                try:
+                    moment = datetime.strptime(text, fmt)
+                    break
+                except ValueError:
+                    continue
+        if moment is None:
+            raise ValueError("time is not like 2026-11-01 14:30:00")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    return moment.astimezone(UTC)
+
+
+def validate_row(
+    row_number: int,
+    cells: dict[str, object],
+    *,
+    project_access: Callable[[str], ProjectAccess | None],
+    now: datetime,
+) -> ValidRow | list[CellProblem]:
+    problems: list[CellProblem] = []
+
+    def problem(column: str, reason: str) -> None:
+        problems.append(CellProblem(f"{COLUMNS[column][0]}/{column}", cell_text(cells.get(column)), reason))
+
+    project = None
+    project_id = cell_text(cells.get("project_id"))
+    if not project_id:
+        problem("project_id", "project id is missing")
+    else:
+        project = project_access(project_id)
+        if project is None:
+            problem("project_id", "no such project")
+        elif not project.accepts_imports:
+            problem("project_id", "the project is not raised or executed by your charity, or is not open")
+
+    name = cell_text(cells.get("donor_name")) or None
+    if name and len(name) > MAX_NAME:
+        problem("donor_name", f"donor name is longer than {MAX_NAME} characters")
+
+    phone = None
+    raw_phone = cell_text(cells.get("mobile"))
+    if raw_phone:
+        phone = normalize_phone(raw_phone)
+        if not is_mainland_mobile(phone):
+            problem("mobile", "not a mainland mobile number (11 digits starting with 1)")
+
+    amount_fen = 0
+    try:
+        amount_fen = yuan_to_fen(cells.get("amount_yuan"))
+    except AmountError as exc:
+        problem("amount_yuan", str(exc))
+
+    paid_at = now
+    if not cell_text(cells.get("donated_at")):
+        problem("donated_at", "donation time is missing")
+    else:
+        try:
+            paid_at = parse_donated_at(cells.get("donated_at"))
+            if paid_at > now + timedelta(minutes=5):
+                problem("donated_at", "donation time is in the future")
+            elif paid_at < EARLIEST:
+                problem("donated_at", "donation time is before 2000")
+        except ValueError as exc:
+            problem("donated_at", str(exc))
+
+    channel = cell_text(cells.get("channel")) or None
+    if channel and len(channel) > MAX_CHANNEL:
+        problem("channel", f"channel is longer than {MAX_CHANNEL} characters")
+
+    ref = cell_text(cells.get("external_ref"))
+    if not ref:
+        problem("external_ref", "external reference (bank serial / order number) is missing")
+    elif len(ref) > MAX_REF or not _REF.match(ref):
+        problem("external_ref", f"external reference must be up to {MAX_REF} letters, digits or -_./:#")
+
+    anonymous = False
+    raw_anonymous = cells.get("anonymous")
+    if isinstance(raw_anonymous, bool):
+        anonymous = raw_anonymous
+    else:
+        flag = cell_text(raw_anonymous).lower()
+        if flag in _YES:
+            anonymous = True
+        elif flag not in _NO:
+            problem("anonymous", "anonymous must be 是/否 (yes/no)")
+
+    message = cell_text(cells.get("message")) or None
+    if message and len(message) > MAX_MESSAGE:
+        problem("message", f"message is longer than {MAX_MESSAGE} characters")
+
+    if problems or project is None:
+        return problems
+    return ValidRow(
+        row_number=row_number,
+        project=project,
+        donor_name=name,
+        phone=phone,
+        amount_fen=amount_fen,
+        paid_at=paid_at,
+        source_channel=channel,
+        external_ref=ref,
+        anonymous=anonymous,
+        message=message,
+    )
+
+
+def paid_month(moment: datetime) -> str:
+    """YYYY-MM of the donation on the platform's calendar (Asia/Shanghai)."""
+    return moment.astimezone(SHANGHAI).strftime("%Y-%m")
