@@ -214,15 +214,20 @@ def create_local_resources(settings: Settings) -> dict[str, list[str]]:
         redrive = props.get("RedrivePolicy")
         if redrive:
             dlq_name = _resolve_queue_name(redrive["deadLetterTargetArn"], resources)
-            dlq_arn = f"arn:aws:sqs:{settings.aws_region}:123456789012:{dlq_name}"
+            dlq_arn = _queue_arn(sqs, dlq_name)  # the partition differs by region (aws-cn)
             attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": redrive["maxReceiveCount"]})
         sqs.create_queue(QueueName=props["QueueName"], Attributes=attributes)
         created["queues"].append(props["QueueName"])
-    _notify_local_queues(s3, settings, resources)
+    _notify_local_queues(s3, sqs, resources)
     return created
 
 
-def _notify_local_queues(s3: Any, settings: Settings, resources: dict[str, Any]) -> None:
+def _queue_arn(sqs: Any, name: str) -> str:
+    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"])
+
+
+def _notify_local_queues(s3: Any, sqs: Any, resources: dict[str, Any]) -> None:
     """Bucket -> queue notifications (moto delivers them in server mode, like S3 does)."""
     for resource in resources.values():
         props = resource.get("Properties", {})
@@ -233,7 +238,7 @@ def _notify_local_queues(s3: Any, settings: Settings, resources: dict[str, Any])
         for queue in queues:
             name = _resolve_queue_name(queue["Queue"], resources)
             configuration: dict[str, Any] = {
-                "QueueArn": f"arn:aws:sqs:{settings.aws_region}:123456789012:{name}",
+                "QueueArn": _queue_arn(sqs, name),
                 "Events": [queue["Event"]],
             }
             if "Filter" in queue:
