@@ -9,7 +9,7 @@ ROLE ?= donor
 ORG ?=
 SUB ?=
 
-.PHONY: run test unit integration e2e lint format typecheck package token bench clean pay
+.PHONY: run test unit integration e2e lint format typecheck package token bench clean pay import
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,3 +62,7 @@ DONATION ?=
 pay: $(STAMP)  ## pay a pending sandbox donation on the local stack: make pay DONATION=<id>
 	@test -n "$(DONATION)" || { echo "usage: make pay DONATION=<donation id>"; exit 2; }
 	@$(BIN)/python -m scripts.pay $(DONATION)
+
+import: $(STAMP)  ## import a donations file on the local stack: make import FILE=samples/imports/donations_utf8.csv ORG=<org_id>
+	@test -n "$(FILE)" -a -n "$(ORG)" || { echo "usage: make import FILE=<path> ORG=<org_id>"; exit 2; }
+	@$(BIN)/python -m scripts.import_file --file "$(FILE)" --org "$(ORG)"

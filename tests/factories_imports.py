@@ -141,7 +141,7 @@ def queued_messages(settings: Settings) -> list[dict[str, Any]]:
 
 
 def drain(
-    settings: Settings, *, context_factory: Any = FakeContext, tuning: Tuning = Tuning(), rounds: int = 200
+    settings: Settings, *, context_factory: Any = FakeContext, tuning: Tuning | None = None, rounds: int = 200
 ) -> list[str]:
     """Deliver queued messages to the worker until the queue is empty; the outcomes, in order."""
     outcomes: list[str] = []
@@ -150,7 +150,7 @@ def drain(
         if not messages:
             return outcomes
         for body in messages:
-            outcomes += handle_import_message(settings, body, context_factory(), tuning)
+            outcomes += handle_import_message(settings, body, context_factory(), tuning or Tuning())
     raise AssertionError(f"the imports queue did not drain: {outcomes[-10:]}")
 
 
