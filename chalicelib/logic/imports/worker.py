@@ -50,7 +50,7 @@ from chalicelib.logic.imports.rows import ProjectAccess, ValidRow, cell_text, pa
 from chalicelib.observability import logger
 from chalicelib.privacy import phone_hash
 
-CHUNK_ROWS = 500
+CHUNK_ROWS = 1000
 # Stop starting chunks when less than this is left: a chunk takes well under a second on
 # DynamoDB, so two minutes leaves room for the slowest chunk, the report and the hand-over.
 STOP_MARGIN_MS = 120_000
