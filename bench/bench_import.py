@@ -252,7 +252,7 @@ def write_results(path: Path, r: dict) -> None:
         f"""# Bulk import benchmark (bench/bench_import.py)
 
 Run: `.venv/bin/python bench/bench_import.py {r["rows"]}` — moto server (serialized, as in the local stack)
-on 127.0.0.1, the worker in the benchmark process in 900 s slices, {PROJECTS} projects, Python {r["python"]}, {r["cpus"]} CPUs.
+on 127.0.0.1, the worker in a process of its own (spawned, like a Lambda sandbox) in 900 s slices, {PROJECTS} projects, Python {r["python"]}, {r["cpus"]} CPUs.
 
 | measure | value | target |
 | --- | --- | --- |
