@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 from chalice import Blueprint
 from pydantic import BaseModel, Field
@@ -68,13 +68,13 @@ class ImportListQuery(BaseModel):
     cursor: str | None = None
 
 
-def _view(settings: Settings, job: ImportModel, *, with_report: bool = True) -> dict[str, object]:
-    return dict(
+def _view(settings: Settings, job: ImportModel, *, with_report: bool = True) -> ImportView:
+    return ImportView(
         import_id=job.import_id,
         org_id=job.org_id,
         file_name=job.file_name,
         format=job.file_format,
-        status=job.status,
+        status=cast(ImportStatus, job.status),
         rows=ImportRows(
             read=int(job.rows_read or 0),
             imported=int(job.rows_imported or 0),
@@ -114,7 +114,7 @@ def declare_import(ctx: RequestContext) -> DeclaredImportView:
         file_format=body.format,
     )
     return DeclaredImportView(
-        **_view(ctx.settings, declared.job, with_report=False),
+        **_view(ctx.settings, declared.job, with_report=False).model_dump(),
         upload_url=declared.upload_url,
         upload_headers={"Content-Type": declared.content_type},
         upload_expires_in=declared.expires_in,
@@ -131,7 +131,7 @@ def declare_import(ctx: RequestContext) -> DeclaredImportView:
     tags=TAGS,
 )
 def get_import(ctx: RequestContext, import_id: str) -> ImportView:
-    return ImportView(**_view(ctx.settings, jobs.import_for(ctx.require_principal(), import_id)))
+    return _view(ctx.settings, jobs.import_for(ctx.require_principal(), import_id))
 
 
 @api_route(
@@ -147,6 +147,4 @@ def get_import(ctx: RequestContext, import_id: str) -> ImportView:
 def list_imports(ctx: RequestContext) -> ImportList:
     query: ImportListQuery = ctx.query
     found, cursor = jobs.list_for(ctx.require_principal(), org_id=query.org_id, limit=query.limit, cursor=query.cursor)
-    return ImportList(
-        imports=[ImportView(**_view(ctx.settings, j, with_report=False)) for j in found], next_cursor=cursor
-    )
+    return ImportList(imports=[_view(ctx.settings, j, with_report=False) for j in found], next_cursor=cursor)

@@ -219,8 +219,8 @@ def record_file_layout(
     now: str,
 ) -> None:
     """What the first pass learnt: encoding, column order and where the data starts."""
-    actions = [
-        ImportModel.columns.set(columns),
+    actions: list[Any] = [
+        ImportModel.columns.set(columns),  # type: ignore[arg-type]
         ImportModel.next_row.set(next_row),
         ImportModel.next_byte.set(next_byte),
         ImportModel.updated_at.set(now),
@@ -232,12 +232,21 @@ def record_file_layout(
     job.update(actions=actions, condition=(ImportModel.status == "processing") & (ImportModel.next_row == 0))
 
 
+def column_layout(job: ImportModel) -> list[str]:
+    """The canonical column name per position ("" for an ignored column) of the job's file."""
+    return [str(c) for c in (job.columns or [])]
+
+
 def count_invocation(job: ImportModel) -> None:
     job.update(actions=[ImportModel.invocations.add(1)])
 
 
 def finish_import(job: ImportModel, *, status: str, error_report_key: str | None, now: str) -> None:
-    actions = [ImportModel.status.set(status), ImportModel.finished_at.set(now), ImportModel.updated_at.set(now)]
+    actions: list[Any] = [
+        ImportModel.status.set(status),
+        ImportModel.finished_at.set(now),
+        ImportModel.updated_at.set(now),
+    ]
     if error_report_key:
         actions.append(ImportModel.error_report_key.set(error_report_key))
     with contextlib.suppress(UpdateError):  # finished already by an earlier delivery
@@ -451,7 +460,13 @@ def rejected_rows(import_id: str) -> Iterator[RejectedRow]:
     """Every rejected row of an import, by row number (paginated Query)."""
     for found in ImportRowErrorModel.query(import_id, consistent_read=True):
         raw = found.raw.as_dict() if found.raw else {}
-        yield RejectedRow(found.row_number, list(found.columns), list(found.values), list(found.reasons), dict(raw))
+        yield RejectedRow(
+            int(found.row_number),
+            [str(c) for c in found.columns],
+            [str(v) for v in found.values],
+            [str(r) for r in found.reasons],
+            dict(raw),
+        )
 
 
 # -- committing a chunk: checkpoint + totals in one transaction ----------------------------

@@ -24,7 +24,7 @@ def report_key(org_id: str, import_id: str) -> str:
 
 def write_error_report(settings: Settings, job: store.ImportModel) -> str:
     """Build the report from the stored rejected rows (streamed to /tmp), store it in S3, return its key."""
-    present = [c for c in (job.columns or []) if c] or list(COLUMNS)
+    present = [c for c in store.column_layout(job) if c] or list(COLUMNS)
     fd, path = tempfile.mkstemp(suffix=".csv")
     try:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:

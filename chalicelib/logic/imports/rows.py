@@ -82,18 +82,19 @@ def parse_donated_at(value: object) -> datetime:
         moment = value
     else:
         text = cell_text(value).replace("T", " ").replace("年", "-").replace("月", "-").replace("日", "")
-        moment = None
+        parsed: datetime | None = None
         try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             for fmt in _TIME_FORMATS:
                 try:
-                    moment = datetime.strptime(text, fmt)
+                    parsed = datetime.strptime(text, fmt)
                     break
                 except ValueError:
                     continue
-        if moment is None:
+        if parsed is None:
             raise ValueError("time is not like 2026-11-01 14:30:00")
+        moment = parsed
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
     return moment.astimezone(UTC)

@@ -202,7 +202,7 @@ def _run_csv(settings: Settings, job: store.ImportModel, context: LambdaContext,
         records = csv_records(
             stream, encoding=str(job.encoding), start_byte=int(job.next_byte), start_row=int(job.next_row)
         )
-        return _import_records(settings, job, HeaderMap(tuple(job.columns or ())), records, context, tuning)
+        return _import_records(settings, job, HeaderMap(tuple(store.column_layout(job))), records, context, tuning)
 
 
 def _run_xlsx(settings: Settings, job: store.ImportModel, context: LambdaContext, tuning: Tuning) -> str:
@@ -229,7 +229,7 @@ def _run_xlsx(settings: Settings, job: store.ImportModel, context: LambdaContext
                 )
                 job = store.get_import(job.import_id)
             records = xlsx_records(workbook, start_row=int(job.next_row))
-            return _import_records(settings, job, HeaderMap(tuple(job.columns or ())), records, context, tuning)
+            return _import_records(settings, job, HeaderMap(tuple(store.column_layout(job))), records, context, tuning)
         finally:
             workbook.close()
     finally:
