@@ -100,7 +100,7 @@ def _view(settings: Settings, job: ImportModel, *, with_report: bool = True) -> 
     response=DeclaredImportView,
     status=201,
     roles=[Role.ORG_ADMIN],
-    summary="Declare an import file; returns a presigned upload URL",
+    summary="Declare an import file (Idempotency-Key accepted); returns a presigned upload URL",
     tags=TAGS,
 )
 def declare_import(ctx: RequestContext) -> DeclaredImportView:
@@ -112,6 +112,7 @@ def declare_import(ctx: RequestContext) -> DeclaredImportView:
         org_id=body.org_id or str(principal.org_id),
         file_name=body.file_name,
         file_format=body.format,
+        idempotency_key=ctx.header("Idempotency-Key"),
     )
     return DeclaredImportView(
         **_view(ctx.settings, declared.job, with_report=False).model_dump(),

@@ -167,6 +167,19 @@ def create_import(job: ImportModel) -> ImportModel:
     return job
 
 
+def import_id_for_request(org_id: str, sub: str, idempotency_key: str) -> str:
+    """The import id a client's ``Idempotency-Key`` maps to (per charity and caller)."""
+    digest = hashlib.sha256(f"gongyi-import-request\x00{org_id}\x00{sub}\x00{idempotency_key}".encode()).digest()
+    return str(ULID.from_bytes(digest[:16]))
+
+
+def find_import(import_id: str) -> ImportModel | None:
+    try:
+        return ImportModel.get(import_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
 def get_import(import_id: str) -> ImportModel:
     try:
         return ImportModel.get(import_id, consistent_read=True)

@@ -343,3 +343,14 @@ def test_declaring_and_listing_imports_is_for_the_charitys_admins(client, auth, 
         "/imports", headers=auth("org_admin", org_id=ORG), body=json.dumps({"file_name": "x", "format": "pdf"})
     )
     assert bad.status_code == 422
+
+
+def test_declaring_with_an_idempotency_key_returns_the_same_import(client, auth, aws):
+    headers = {**auth("org_admin", org_id=ORG), "Idempotency-Key": "form-42"}
+    body = json.dumps({"file_name": "a.csv", "format": "csv"})
+    first = json.loads(client.http.post("/imports", headers=headers, body=body).body)
+    again = client.http.post("/imports", headers=headers, body=body)
+    assert again.status_code == 201 and json.loads(again.body)["import_id"] == first["import_id"]
+    other = client.http.post("/imports", headers=headers, body=json.dumps({"file_name": "b.csv", "format": "csv"}))
+    assert other.status_code == 422
+    assert json.loads(other.body)["error"]["code"] == "idempotency_key_reused"

@@ -13,7 +13,7 @@ from chalicelib.clock import to_iso, utcnow
 from chalicelib.config import Settings
 from chalicelib.dal import imports as store
 from chalicelib.dal.aws import presigned_get, presigned_put
-from chalicelib.errors import BadRequest, NotFound
+from chalicelib.errors import BadRequest, Conflict, IdempotencyKeyReused, NotFound
 from chalicelib.ids import new_id
 
 UPLOAD_URL_SECONDS = 3600
@@ -40,28 +40,43 @@ class DeclaredImport:
 
 
 def declare_import(
-    settings: Settings, principal: Principal, *, org_id: str, file_name: str, file_format: str
+    settings: Settings,
+    principal: Principal,
+    *,
+    org_id: str,
+    file_name: str,
+    file_format: str,
+    idempotency_key: str | None = None,
 ) -> DeclaredImport:
+    """Create an import waiting for its upload. With an ``Idempotency-Key``, a repeated request
+    returns the same import (and a fresh upload URL); the same key for another file is refused."""
     principal.require_org(org_id)
     now = to_iso(utcnow())
-    import_id = new_id()
-    key = object_key(org_id, import_id, file_name, file_format)
-    job = store.create_import(
-        store.ImportModel(
+    import_id = store.import_id_for_request(org_id, principal.sub, idempotency_key) if idempotency_key else new_id()
+    job = store.find_import(import_id) if idempotency_key else None
+    if job is None:
+        candidate = store.ImportModel(
             import_id,
             org_id=org_id,
             created_by=principal.sub,
             file_name=file_name,
             file_format=file_format,
-            object_key=key,
+            object_key=object_key(org_id, import_id, file_name, file_format),
             status="waiting_upload",
             created_at=now,
             updated_at=now,
         )
-    )
+        try:
+            job = store.create_import(candidate)
+        except Conflict:
+            if not idempotency_key:
+                raise
+            job = store.get_import(import_id)  # the same request, a moment earlier
+    if (job.file_name, job.file_format) != (file_name, file_format):
+        raise IdempotencyKeyReused("this Idempotency-Key was used to declare another file")
     content_type = CONTENT_TYPES[file_format]
     url = presigned_put(
-        settings, settings.imports_bucket, key, content_type=content_type, expires_in=UPLOAD_URL_SECONDS
+        settings, settings.imports_bucket, job.object_key, content_type=content_type, expires_in=UPLOAD_URL_SECONDS
     )
     return DeclaredImport(job, url, content_type, UPLOAD_URL_SECONDS)
 
