@@ -171,3 +171,26 @@ def test_an_unclosed_quote_rejects_the_file_before_anything_is_read():
     with pytest.raises(FileRejected) as err:
         inspect_csv(lambda: io.BytesIO(b'a,b\n1,"never closed\n2,3\n'))
     assert err.value.code == "bad_csv"
+
+
+def test_the_dedupe_key_is_the_same_for_a_reference_of_one_charity_and_differs_across_charities():
+    from ulid import ULID
+
+    from chalicelib.dal.imports import imported_donation_id
+
+    first = imported_donation_id("ORG-A", "ICBC-0001")
+    assert first == imported_donation_id("ORG-A", "ICBC-0001")
+    assert first != imported_donation_id("ORG-B", "ICBC-0001") != imported_donation_id("ORG-A", "ICBC-0002")
+    assert str(ULID.from_str(first)) == first  # shaped like every other id
+
+
+def test_a_chunk_names_at_most_99_projects():
+    from chalicelib.logic.imports.columns import map_header
+    from chalicelib.logic.imports.readers import Record
+    from chalicelib.logic.imports.worker import _chunks
+
+    layout = map_header(["项目编号", "金额(元)", "捐赠时间", "外部流水号"])
+    records = iter([Record(i + 2, [f"P-{i % 150}", "1", "2026-11-01", f"R-{i}"], 0) for i in range(400)])
+    chunks = list(_chunks(records, layout, 1000))
+    assert all(len({r.cells[0] for r in chunk}) <= 99 for chunk in chunks)
+    assert sum(len(c) for c in chunks) == 400 and [r.row_number for c in chunks for r in c] == list(range(2, 402))
