@@ -8,11 +8,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from urllib.parse import unquote_plus
 
 import pytest
 import requests
 
+from chalicelib.clock import to_iso, utcnow
 from chalicelib.dal import imports as store
+from chalicelib.dal.aws import aws_client, queue_url
 from chalicelib.dal.donations import DonationModel
 from chalicelib.dal.totals import read_totals
 from chalicelib.logic.imports import worker
@@ -286,23 +289,41 @@ def test_a_slice_stops_before_the_timeout_and_a_continuation_finishes(client, au
     assert read_totals(project).donation_count == 25
 
 
-def test_a_second_import_of_the_charity_waits_for_the_first(client, auth, aws):
+def test_a_charitys_imports_run_one_at_a_time_and_an_expired_lease_is_taken_over(client, auth, aws):
+    # Given two uploaded imports of one charity with the same row, and the lane held for the first
     project = make_project(ORG)
     first, second = declare(client, auth, ORG), declare(client, auth, ORG)
     upload(first, csv_bytes([row(project, "L-1")]))
     upload(second, csv_bytes([row(project, "L-1")]))
-    queued_messages(aws)
-    store.claim_upload(second["import_id"], etag="x", version=None, size=1, now="2026-01-01T00:00:00.000000Z")
+    events = {
+        unquote_plus(e["Records"][0]["s3"]["object"]["key"]).split("/")[3]: e
+        for e in queued_messages(aws)
+        if e.get("Records")
+    }
     held = store.acquire_lane(
         ORG,
         first["import_id"],
-        holder="other-invocation",
+        holder="a-live-invocation",
         lease_until="2999-01-01T00:00:00.000000Z",
-        now="2026-01-01T00:00:00.000000Z",
+        now=to_iso(utcnow()),
     )
     assert isinstance(held, store.LaneHeld)
-    assert worker.run_slice(aws, second["import_id"], FakeContext()) == "waiting_for_lane"
-    assert worker.run_slice(aws, first["import_id"], FakeContext()) == "ignored"  # not claimed yet: nothing to do
+    # When their events arrive, then the second waits and a repeat of the first is dropped
+    assert worker.handle_import_message(aws, events[second["import_id"]], FakeContext()) == ["waiting_for_lane"]
+    assert worker.handle_import_message(aws, events[first["import_id"]], FakeContext()) == ["already_running"]
+    sqs = aws_client(aws, "sqs")
+    delayed = sqs.get_queue_attributes(
+        QueueUrl=queue_url(aws, "imports"), AttributeNames=["ApproximateNumberOfMessagesDelayed"]
+    )
+    assert delayed["Attributes"]["ApproximateNumberOfMessagesDelayed"] == "1"
+    # When the holder's lease has run out (the invocation died), then the next delivery takes over
+    store.ImportLaneModel(
+        ORG, holder="a-live-invocation", import_id=first["import_id"], lease_until="2000-01-01T00:00:00.000000Z"
+    ).save()
+    assert worker.handle_import_message(aws, events[first["import_id"]], FakeContext()) == ["completed"]
+    assert worker.handle_import_message(aws, worker.continuation(second["import_id"]), FakeContext()) == ["completed"]
+    assert status(client, auth, ORG, second["import_id"])["rows"]["skipped_duplicates"] == 1
+    assert read_totals(project).donation_count == 1
 
 
 def test_the_lambda_function_is_wired_to_the_imports_queue(client, auth, aws):
