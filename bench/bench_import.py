@@ -48,6 +48,15 @@ class SliceContext:
 
 
 def rss_mb() -> float:
+    """Peak resident memory of this process in MB: VmHWM (reset at exec, so a spawned worker's
+    figure is its own), else ru_maxrss (which Linux carries over from the parent across exec)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
@@ -266,7 +275,7 @@ on 127.0.0.1, the worker in a process of its own (spawned, like a Lambda sandbox
 The import does per chunk of 1,000 rows: validation, 10 BatchGetItem calls (the dedupe check),
 40 BatchWriteItem calls and one TransactWriteItems (checkpoint + one counter per project), against
 raw's 40 BatchWriteItem calls for 1,000 items. Peak memory is the process's maximum resident set
-(`resource.getrusage`), which includes the interpreter, boto3 and PynamoDB; the file is streamed.
+(VmHWM of its own process), which includes the interpreter, boto3 and PynamoDB; the file is streamed.
 """
     )
 
