@@ -401,13 +401,8 @@ def write_md(
         f"Busiest single item: `{item_key}` with {item_writes:,} writes ({item_writes / args.donations:.1%} of the "
         "burst's donations).",
         "",
-        "Read this table with care: the counter table (shared model `ProjectCounterModel`) is keyed "
-        "(hash `project_id`, range `shard`) so that `read_totals` is one Query. Its shards are separate items, but "
-        "they share one partition-key value, which is written by EVERY donation of the project (its share above is "
-        "small only because it is divided by all the burst's writes). DynamoDB spreads such a key's sort-key range "
-        "over partitions under sustained load (split for heat), but not instantly. Keying the shards "
-        "`project_id#shard` (reads: BatchGetItem of N keys) removes the shared key; it changes the shared model "
-        "and `read_totals`, so it is proposed to the lead rather than done here.",
+        "The counter table is keyed `project_id#shard` (one partition key per shard; reads are one BatchGetItem). "
+        "Every shard is its own partition key, so a viral project's counter writes spread over `counter_shards` keys.",
         "",
         f"Per shard, a counter item receives about 1/{args.shards} of the project's donations "
         f"({100 / args.shards:.1f}%); a platform admin raises `counter_shards` for an emergency "

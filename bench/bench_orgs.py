@@ -115,9 +115,7 @@ def main() -> int:
         measure("POST /projects/{id}/approve", lambda: post(f"/projects/{next(approve_ids)}/approve", admin))
         project_id = ids[0]
         for shard in range(settings.default_counter_shards):
-            ProjectCounterModel(
-                project_id=project_id, shard=shard, amount_fen=100, donation_count=1, donor_count=1
-            ).save()
+            ProjectCounterModel.for_shard(project_id, shard, amount_fen=100, donation_count=1, donor_count=1).save()
         measure("GET /projects/{id} (public page)", lambda: client.http.get(f"/projects/{project_id}"))
         measure(
             "POST /projects/{id}/feedback",
@@ -136,7 +134,7 @@ def main() -> int:
         for pid in ids[:20]:
             post(f"/campaigns/{campaign['campaign_id']}/projects", admin, {"project_id": pid})
             for shard in range(settings.default_counter_shards):
-                ProjectCounterModel(project_id=pid, shard=shard, amount_fen=100, donation_count=1, donor_count=1).save()
+                ProjectCounterModel.for_shard(pid, shard, amount_fen=100, donation_count=1, donor_count=1).save()
         size = len(ids[:20])
         measure(
             f"GET /campaigns/{{id}} ({size} projects x {settings.default_counter_shards} shards)",

@@ -166,7 +166,7 @@ def feedback_view(entry: FeedbackModel) -> FeedbackView:
 
 
 def project_view(project: ProjectModel, settings: Settings) -> ProjectView:
-    totals = read_totals(project.project_id)
+    totals = read_totals(project.project_id, int(project.counter_shards or 1))
     recent = feedback_store.feedback_of(project.project_id, limit=FEEDBACK_ON_PAGE)
     return ProjectView(
         project_id=project.project_id,

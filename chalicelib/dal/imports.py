@@ -539,11 +539,18 @@ def commit_chunk(settings: Settings, import_id: str, commit: ChunkCommit, *, now
             {
                 "Update": {
                     "TableName": ProjectCounterModel.Meta.table_name,
-                    "Key": {"project_id": {"S": project_id}, "shard": {"N": str(shard)}},
+                    "Key": {"counter_key": {"S": ProjectCounterModel.key(project_id, shard)}},
                     # Each imported donation counts as one donor: other channels carry no
                     # identity that could be matched reliably to online donors.
-                    "UpdateExpression": "ADD amount_fen :amount, donation_count :count, donor_count :count",
-                    "ExpressionAttributeValues": {":amount": {"N": str(amount)}, ":count": {"N": str(count)}},
+                    "UpdateExpression": "SET project_id = :pid, #shard = :shard "
+                    "ADD amount_fen :amount, donation_count :count, donor_count :count",
+                    "ExpressionAttributeNames": {"#shard": "shard"},
+                    "ExpressionAttributeValues": {
+                        ":amount": {"N": str(amount)},
+                        ":count": {"N": str(count)},
+                        ":pid": {"S": project_id},
+                        ":shard": {"N": str(shard)},
+                    },
                 }
             }
         )

@@ -210,8 +210,9 @@ def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> se
             )
             roles.add("update", Blocked.DONATION)
             tx.update(
-                ProjectCounterModel(project_id=claim.project_id, shard=claim.shard),
+                ProjectCounterModel.for_shard(claim.project_id, claim.shard),
                 actions=[
+                    *ProjectCounterModel.label_actions(claim.project_id, claim.shard),
                     ProjectCounterModel.amount_fen.add(claim.amount_fen),
                     ProjectCounterModel.donation_count.add(1),
                     ProjectCounterModel.donor_count.add(1 if counts_donor else 0),
@@ -268,8 +269,9 @@ def commit_refund(donation: DonationModel, refund: RefundModel, *, last_of_donor
             tx.save(refund, condition=RefundModel.donation_id.does_not_exist())
             roles.add("update", Blocked.DONATION)
             tx.update(
-                ProjectCounterModel(project_id=donation.project_id, shard=int(donation.shard)),
+                ProjectCounterModel.for_shard(donation.project_id, int(donation.shard)),
                 actions=[
+                    *ProjectCounterModel.label_actions(donation.project_id, int(donation.shard)),
                     ProjectCounterModel.amount_fen.add(-int(donation.amount_fen)),
                     ProjectCounterModel.donation_count.add(-1),
                     ProjectCounterModel.donor_count.add(-1 if counts_donor_out else 0),

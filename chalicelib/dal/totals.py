@@ -1,13 +1,17 @@
 """Sharded project counters: amount raised, donations and distinct donors.
 
-Each project has ``counter_shards`` items (project_id, shard); a payment
-updates one shard picked at random inside its confirming transaction, and a
-read sums the shards with one Query. No item receives every donation.
+Each project has ``counter_shards`` items, each under its own partition key
+``project_id#shard``; a payment updates one shard picked at random inside its
+confirming transaction, and a read sums the shards with one BatchGetItem. No
+item and no partition key receives every donation of a project (DynamoDB
+serves at most 1,000 writes/s per partition key, so a shared ``project_id``
+hash key with the shard as sort key would not do).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
@@ -20,11 +24,26 @@ class ProjectCounterModel(GongyiModel):
     class Meta:
         table_name = "unbound"
 
-    project_id = UnicodeAttribute(hash_key=True)
-    shard = NumberAttribute(range_key=True)
+    counter_key = UnicodeAttribute(hash_key=True)  # f"{project_id}#{shard}"
+    project_id = UnicodeAttribute(null=True)
+    shard = NumberAttribute(null=True)
     amount_fen = NumberAttribute(default=0)
     donation_count = NumberAttribute(default=0)
     donor_count = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(project_id: str, shard: int) -> str:
+        return f"{project_id}#{int(shard)}"
+
+    @classmethod
+    def for_shard(cls, project_id: str, shard: int, **values: int) -> ProjectCounterModel:
+        """The counter item of one shard (pass amounts to build a full item)."""
+        return cls(counter_key=cls.key(project_id, shard), project_id=project_id, shard=int(shard), **values)
+
+    @classmethod
+    def label_actions(cls, project_id: str, shard: int) -> list[Any]:
+        """Update actions that keep ``project_id``/``shard`` readable on an item an ADD creates."""
+        return [cls.project_id.set(project_id), cls.shard.set(int(shard))]
 
 
 @dataclass(frozen=True)
@@ -41,11 +60,23 @@ class Totals:
         )
 
 
-def read_totals(project_id: str) -> Totals:
-    """The project's totals: the sum of its shards (zero before any donation)."""
+def read_totals(project_id: str, shards: int | None = None) -> Totals:
+    """The project's totals: the sum of its shards (zero before any donation).
+
+    ``shards`` is the project's ``counter_shards``; without it the project item is read.
+    Shards only grow, so [0, shards) covers every counted donation.
+    """
+    if shards is None:
+        from chalicelib.dal.projects import ProjectModel  # noqa: PLC0415
+
+        try:
+            shards = int(ProjectModel.get(project_id).counter_shards or 1)
+        except ProjectModel.DoesNotExist:
+            return Totals()
     total = Totals()
-    for shard in ProjectCounterModel.query(project_id, consistent_read=True):
-        total = total + Totals(int(shard.amount_fen or 0), int(shard.donation_count or 0), int(shard.donor_count or 0))
+    keys = [ProjectCounterModel.key(project_id, shard) for shard in range(shards)]
+    for item in ProjectCounterModel.batch_get(keys, consistent_read=True):
+        total = total + Totals(int(item.amount_fen or 0), int(item.donation_count or 0), int(item.donor_count or 0))
     return total
 
 

@@ -89,7 +89,7 @@ def campaign_detail(campaign_id: str) -> CampaignDetail:
     total = Totals()
     members = campaign_store.members_of(campaign_id)
     for project in project_store.get_projects([m.project_id for m in members]):
-        totals = read_totals(project.project_id)
+        totals = read_totals(project.project_id, int(project.counter_shards or 1))
         rows.append((project, totals))
         total = total + totals
     return CampaignDetail(campaign=campaign, projects=rows, totals=total)

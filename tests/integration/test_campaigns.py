@@ -16,8 +16,8 @@ def test_a_campaign_gathers_projects_of_several_charities_and_sums_their_totals(
     for project_id in (first, second):
         response = post(client, f"/campaigns/{campaign['campaign_id']}/projects", admin, {"project_id": project_id})
         assert response.status_code == 201 and response.json_body["attached_now"] is True
-    ProjectCounterModel(project_id=first, shard=1, amount_fen=10_000, donation_count=3, donor_count=2).save()
-    ProjectCounterModel(project_id=second, shard=4, amount_fen=2_500, donation_count=1, donor_count=1).save()
+    ProjectCounterModel.for_shard(first, 1, amount_fen=10_000, donation_count=3, donor_count=2).save()
+    ProjectCounterModel.for_shard(second, 4, amount_fen=2_500, donation_count=1, donor_count=1).save()
     page = client.http.get(f"/campaigns/{campaign['campaign_id']}").json_body
     assert page["totals"] == {"amount_raised_fen": 12_500, "donation_count": 4, "donor_count": 3}
     assert {p["project_id"]: p["totals"]["amount_raised_fen"] for p in page["projects"]} == {

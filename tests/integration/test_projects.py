@@ -265,8 +265,8 @@ def test_drafts_are_visible_to_their_charities_and_admins_only(client, auth, cha
 
 def test_totals_come_from_the_sharded_counters(client, auth, charity):
     project_id = online_project_via_api(client, auth, charity)
-    ProjectCounterModel(project_id=project_id, shard=0, amount_fen=1000, donation_count=2, donor_count=2).save()
-    ProjectCounterModel(project_id=project_id, shard=7, amount_fen=550, donation_count=1, donor_count=1).save()
+    ProjectCounterModel.for_shard(project_id, 0, amount_fen=1000, donation_count=2, donor_count=2).save()
+    ProjectCounterModel.for_shard(project_id, 7, amount_fen=550, donation_count=1, donor_count=1).save()
     page = client.http.get(f"/projects/{project_id}").json_body
     assert (page["amount_raised_fen"], page["donation_count"], page["donor_count"]) == (1550, 3, 3)
 
