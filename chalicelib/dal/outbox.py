@@ -21,6 +21,8 @@ class NotificationModel(GongyiModel):
 
     class Meta:
         table_name = "unbound"
+        # The outbox deliverer (compliance) reads new notifications from the stream.
+        stream_view_type = "NEW_IMAGE"
 
     recipient = UnicodeAttribute(hash_key=True)  # f"org#{org_id}" or "platform"
     sort_key = UnicodeAttribute(range_key=True)  # f"{created_at}#{dedupe_key}"
@@ -67,6 +69,9 @@ def notify_once(*, recipient: str, dedupe_key: str, kind: str, message: str, sub
             tx.save(guard, condition=NotificationDedupeModel.dedupe_key.does_not_exist())
             tx.save(note)
     except Exception as exc:  # TransactWriteError: the guard exists -> already notified
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+            return False
         if "ConditionalCheckFailed" in str(exc) or isinstance(exc, PutError):
             return False
         raise
