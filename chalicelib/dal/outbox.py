@@ -7,8 +7,6 @@ a job that runs twice for the same reason notifies nobody twice.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import PutError
 
@@ -48,7 +46,6 @@ class NotificationDedupeModel(GongyiModel):
 
 def notify_once(*, recipient: str, dedupe_key: str, kind: str, message: str, subject_id: str | None = None) -> bool:
     """Store a notification unless one with ``dedupe_key`` exists. True if stored now."""
-    from pynamodb.connection import Connection  # noqa: PLC0415
     from pynamodb.transactions import TransactWrite  # noqa: PLC0415
 
     now = to_iso(utcnow())
@@ -62,8 +59,8 @@ def notify_once(*, recipient: str, dedupe_key: str, kind: str, message: str, sub
         message=message,
         created_at=now,
     )
-    meta: Any = NotificationModel.Meta
-    connection = Connection(region=meta.region, host=meta.host)
+    # The model's own connection: one botocore client per process (a new Connection builds one per call).
+    connection = NotificationModel._get_connection().connection
     try:
         with TransactWrite(connection=connection) as tx:
             tx.save(guard, condition=NotificationDedupeModel.dedupe_key.does_not_exist())
