@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
@@ -240,8 +239,8 @@ def _transact(
     at: str,
     notices: list[Notice],
 ) -> None:
-    connection = Connection(region=ProjectModel.Meta.region, host=ProjectModel.Meta.host)
-    with TransactWrite(connection=connection) as tx:
+    # The model's own connection: one botocore client per process, not one per transaction.
+    with TransactWrite(connection=ProjectModel._get_connection().connection) as tx:
         tx.update(project, actions=actions, condition=condition)
         tx.save(audit_item(audit, at))
         for notice in notices:
