@@ -13,7 +13,19 @@ from chalicelib.ids import new_id
 T0 = datetime.fromisoformat("2026-12-01T00:00:00+00:00")
 
 
-def make_org(
+def make_org(**kwargs: Any) -> OrgModel:
+    org = build_org(**kwargs)
+    org.save()
+    return org
+
+
+def make_project(org_id: str, **kwargs: Any) -> ProjectModel:
+    project = build_project(org_id, **kwargs)
+    project.save()
+    return project
+
+
+def build_org(
     *,
     registration_to: str = "2030-12-31",
     fundraising_to: str | None = "2030-12-31",
@@ -50,14 +62,14 @@ def make_org(
         created_at=to_iso(T0 - timedelta(days=400)),
         updated_at=to_iso(T0 - timedelta(days=400)),
     )
-    org.save()
     return org
 
 
-def make_project(
+def build_project(
     org_id: str,
     *,
     status: str = "online",
+    feedback_interval_days: int = 90,
     feedback_due_at: datetime | None = None,
     end_at: datetime | None = None,
     offline_reasons: list[str] | None = None,
@@ -80,7 +92,7 @@ def make_project(
         start_at=to_iso(T0 - timedelta(days=300)),
         end_at=to_iso(end),
         filing_number="53100000500021676K-2026-001",
-        feedback_interval_days=90,
+        feedback_interval_days=feedback_interval_days,
         status=status,
         offline_reasons=offline_reasons or [],
         feedback_due_at=to_iso(feedback_due_at) if feedback_due_at else None,
@@ -89,7 +101,6 @@ def make_project(
         updated_at=to_iso(T0 - timedelta(days=300)),
         **extra,
     )
-    project.save()
     return project
 
 

@@ -145,3 +145,17 @@ def test_notifications_route_shows_delivery(client, auth):
     notify_once(recipient="platform", dedupe_key="x", kind="k", message="m")
     [item] = client.http.get("/compliance/alerts", headers=auth("platform_admin")).json_body["items"]
     assert item["kind"] == "k" and item["delivered_at"] is None
+
+
+def test_deliverer_function_takes_a_stream_event(client):
+    # Given a stored notification, as the stream would carry it
+    notify_once(recipient="platform", dedupe_key="s", kind="feedback_overdue", message="m")
+    [note] = notifications_for("platform")
+    record = {**_insert_record(note), "eventSourceARN": "arn:aws:dynamodb:cn-north-1:123456789012:table/t/stream/x"}
+
+    # When the deliverer function receives the stream event
+    result = client.lambda_.invoke("deliver_notifications", {"Records": [record]}).payload
+
+    # Then it is marked delivered
+    assert result == {"delivered": 1, "published": 0}
+    assert notifications_for("platform")[0].delivered_at

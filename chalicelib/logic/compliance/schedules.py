@@ -56,4 +56,5 @@ def register(app: Chalice, settings: Settings) -> None:
         from chalicelib.config import get_settings
         from chalicelib.logic.compliance.delivery import deliver_records
 
-        return deliver_records([record.to_dict() for record in event], get_settings())
+        # The raw records: chalice's record wrapper insists on fields the local pump does not send.
+        return deliver_records(list(event.to_dict().get("Records", [])), get_settings())
