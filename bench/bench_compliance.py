@@ -26,6 +26,7 @@ RESULTS = ROOT / "bench" / "results" / "compliance.md"
 AS_OF = datetime.fromisoformat("2026-12-01T00:00:00+00:00")  # 08:00 in Shanghai
 DUE = 100
 PROJECTS_PER_ORG = 100
+DONATIONS = 1_000  # paid in November 2026, the month the report covers
 
 
 class Tally:
@@ -75,8 +76,15 @@ def environment() -> dict[str, str]:
     from infra.build import stage_environment
 
     # The dev stage (no local endpoint) in a region moto intercepts; secrets are never read here.
-    return stage_environment("dev", {"AWS_REGION": "ap-east-1", "AWS_DEFAULT_REGION": "ap-east-1",
-                                     "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"})
+    return stage_environment(
+        "dev",
+        {
+            "AWS_REGION": "ap-east-1",
+            "AWS_DEFAULT_REGION": "ap-east-1",
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+        },
+    )
 
 
 def build_data(n_projects: int) -> dict[str, int]:
@@ -91,13 +99,26 @@ def build_data(n_projects: int) -> dict[str, int]:
             # org 0: registration expired yesterday; orgs 1..10: fundraising certificate expiring within 30 days
             reg_to = "2026-11-30" if i == 0 else "2030-12-31"
             fund_to = f"2026-12-{10 + i:02d}" if 1 <= i <= 10 else "2030-12-31"
-            batch.save(OrgModel(
-                org_id=f"org{i:05d}", name=f"公益基金会{i}", credit_code="53100000500021676K",
-                registration=Certificate(number=f"R{i}", valid_from="2020-01-01", valid_to=reg_to, document_key="k"),
-                fundraising=Certificate(number=f"F{i}", valid_from="2020-01-01", valid_to=fund_to, document_key="k"),
-                contact_name="张三", contact_phone="13800138000", status="approved", applicant_sub="a",
-                cert_expires_on=min(reg_to, fund_to), created_at=stamp, updated_at=stamp,
-            ))
+            batch.save(
+                OrgModel(
+                    org_id=f"org{i:05d}",
+                    name=f"公益基金会{i}",
+                    credit_code="53100000500021676K",
+                    registration=Certificate(
+                        number=f"R{i}", valid_from="2020-01-01", valid_to=reg_to, document_key="k"
+                    ),
+                    fundraising=Certificate(
+                        number=f"F{i}", valid_from="2020-01-01", valid_to=fund_to, document_key="k"
+                    ),
+                    contact_name="张三",
+                    contact_phone="13800138000",
+                    status="approved",
+                    applicant_sub="a",
+                    cert_expires_on=min(reg_to, fund_to),
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+            )
     with ProjectModel.batch_write() as batch:
         for i in range(n_projects):
             # projects 1000..1099: feedback overdue; 2000..2099: due within 7 days; 3000..3099: past their end.
@@ -108,15 +129,54 @@ def build_data(n_projects: int) -> dict[str, int]:
                 feedback_due = AS_OF + timedelta(days=1 + i % 6, hours=3)
             else:
                 feedback_due = AS_OF + timedelta(days=10 + i % 80)
-            end = AS_OF - timedelta(hours=1 + i % 24) if 3000 <= i < 3000 + DUE else AS_OF + timedelta(days=30 + i % 700)
-            batch.save(ProjectModel(
-                project_id=f"p{i:06d}", org_id=f"org{i // PROJECTS_PER_ORG:05d}", title=f"项目{i}", summary="s",
-                description="d", category="教育助学", province="云南省", city="昭通市", beneficiary="b",
-                target_fen=1_000_000, start_date="2026-01-01", end_date=end.date().isoformat(), start_at=stamp,
-                end_at=to_iso(end), filing_number="f", status="online", feedback_due_at=to_iso(feedback_due),
-                created_by="u", created_at=stamp, updated_at=stamp,
-            ))
-    return {"orgs": n_orgs, "projects": n_projects}
+            end = (
+                AS_OF - timedelta(hours=1 + i % 24) if 3000 <= i < 3000 + DUE else AS_OF + timedelta(days=30 + i % 700)
+            )
+            batch.save(
+                ProjectModel(
+                    project_id=f"p{i:06d}",
+                    org_id=f"org{i // PROJECTS_PER_ORG:05d}",
+                    title=f"项目{i}",
+                    summary="s",
+                    description="d",
+                    category="教育助学",
+                    province="云南省",
+                    city="昭通市",
+                    beneficiary="b",
+                    target_fen=1_000_000,
+                    start_date="2026-01-01",
+                    end_date=end.date().isoformat(),
+                    start_at=stamp,
+                    end_at=to_iso(end),
+                    filing_number="f",
+                    status="online",
+                    feedback_due_at=to_iso(feedback_due),
+                    created_by="u",
+                    created_at=stamp,
+                    updated_at=stamp,
+                )
+            )
+    from chalicelib.dal.donations import DonationModel
+
+    with DonationModel.batch_write() as batch:
+        for i in range(DONATIONS):
+            paid = to_iso(AS_OF - timedelta(days=1 + i % 29))
+            batch.save(
+                DonationModel(
+                    donation_id=f"d{i:06d}",
+                    project_id=f"p{i % n_projects:06d}",
+                    org_id="o",
+                    shard=i % 10,
+                    project_shard=f"p{i % n_projects:06d}#{i % 10}",
+                    amount_fen=100 + i,
+                    channel=("wechat", "alipay")[i % 2],
+                    status="paid",
+                    created_at=paid,
+                    paid_at=paid,
+                    paid_month_shard=f"2026-11#{i % 10}",
+                )
+            )
+    return {"orgs": n_orgs, "projects": n_projects, "donations": DONATIONS}
 
 
 JOBS = [
@@ -124,7 +184,7 @@ JOBS = [
     ("reminders", "online projects due within 7 days", DUE),
     ("end_dates", "projects past their end date", DUE),
     ("certificates", "certificates within 30 days (11) + projects of the expired charity (100)", 11 + DUE),
-    ("monthly_report", "the whole population (a report about all of it)", None),
+    ("monthly_report", "the whole population: 1,000 charities, 100,000 projects (counted), 1,000 donations", None),
 ]
 
 
@@ -158,15 +218,23 @@ def main(argv: list[str] | None = None) -> int:
                 before_calls, before_scanned = tally.snapshot()
                 outcome = run_job(name, as_of, settings)
                 calls, scanned = tally.snapshot()
-                rows.append({
-                    "job": name, "run": label, "what": what, "due": due, "ran": outcome.ran,
-                    "items_read": sum((scanned - before_scanned).values()),
-                    "scans": (calls - before_calls)["Scan"],
-                    "queries": (calls - before_calls)["Query"],
-                    "writes": sum(v for k, v in (calls - before_calls).items() if k not in ("Query", "Scan", "GetItem")),
-                    "meter": outcome.summary.get("items_read") if outcome.ran else None,
-                    "summary": outcome.summary,
-                })
+                rows.append(
+                    {
+                        "job": name,
+                        "run": label,
+                        "what": what,
+                        "due": due,
+                        "ran": outcome.ran,
+                        "items_read": sum((scanned - before_scanned).values()),
+                        "scans": (calls - before_calls)["Scan"],
+                        "queries": (calls - before_calls)["Query"],
+                        "writes": sum(
+                            v for k, v in (calls - before_calls).items() if k not in ("Query", "Scan", "GetItem")
+                        ),
+                        "meter": outcome.summary.get("items_read") if outcome.ran else None,
+                        "summary": outcome.summary,
+                    }
+                )
     write_results(rows, sizes, load_seconds)
     print(RESULTS.read_text())
     bad = [r for r in rows if r["scans"]]
@@ -178,7 +246,7 @@ def write_results(rows: list[dict[str, Any]], sizes: dict[str, int], load_second
         "# Compliance jobs: items read vs items due",
         "",
         f"`bench/bench_compliance.py`, one run on in-process moto: {sizes['projects']:,} projects of "
-        f"{sizes['orgs']:,} charities, as of {AS_OF.isoformat()} (data load {load_seconds:.0f} s, not measured).",
+        f"{sizes['orgs']:,} charities ({sizes['donations']:,} donations paid in the report's month), as of {AS_OF.isoformat()} (data load {load_seconds:.0f} s, not measured).",
         "Items read = sum of DynamoDB `ScannedCount` over every Query/Scan the run made, tallied at the",
         "PynamoDB connection (independent of the jobs' own meter, shown as `meter`). Writes = transactional",
         "and single-item writes that succeeded (state changes, audit, notifications, job-run claim); a skipped",
@@ -191,7 +259,9 @@ def write_results(rows: list[dict[str, Any]], sizes: dict[str, int], load_second
         meter = "" if r["meter"] is None else f"{r['meter']:,}"
         due = "" if r["due"] is None or not r["ran"] else str(r["due"])
         summary = {k: v for k, v in r["summary"].items() if k not in ("keys", "items_read", "queries", "month")}
-        result = ", ".join(f"{k}={v}" for k, v in sorted(summary.items())) if r["ran"] else "skipped: period already run"
+        result = (
+            ", ".join(f"{k}={v}" for k, v in sorted(summary.items())) if r["ran"] else "skipped: period already run"
+        )
         lines.append(
             f"| {r['job']} | {r['run']} | {due} | {r['items_read']:,} | "
             f"{meter} | {r['queries']} | {r['scans']} | {r['writes']} | {result} |"

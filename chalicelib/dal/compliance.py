@@ -363,3 +363,32 @@ def publish_notification(settings: Settings, *, recipient: str, kind: str, messa
             "dedupe_key": {"DataType": "String", "StringValue": dedupe_key},
         },
     )
+
+
+# -- the month's records for the report (models owned by projects/orgs and donations) ---------------
+
+
+def feedback_of_month(month: str, meter: ReadMeter) -> list[Any]:
+    """Feedback entries posted in ``month`` (Shanghai): project_id, org_id, posted_at, on_time."""
+    from chalicelib.dal.feedback import FeedbackModel
+
+    return meter.drain(FeedbackModel.by_month.query(month))
+
+
+def complaints_of_month(month: str, meter: ReadMeter) -> list[Any]:
+    """Complaints received in ``month`` (Shanghai): created_at, due_at, responded_at, answered_on_time."""
+    from chalicelib.dal.complaints import ComplaintModel
+
+    return meter.drain(ComplaintModel.by_month.query(month))
+
+
+def paid_donations_of_month(month: str, shards: int, meter: ReadMeter) -> list[Any]:
+    """Donations paid in ``month`` (Shanghai), merged from the ``by_paid_month`` shards ``YYYY-MM#0..shards-1``."""
+    from chalicelib.dal.donations import DonationModel
+
+    found: list[Any] = []
+    for shard in range(shards):
+        found += [
+            d for d in meter.drain(DonationModel.by_paid_month.query(f"{month}#{shard}")) if d.status == "paid"
+        ]
+    return found
