@@ -47,7 +47,7 @@ class JobRunModel(GongyiModel):
 
     job = UnicodeAttribute(hash_key=True)  # e.g. feedback_sweep
     period = UnicodeAttribute(range_key=True)  # e.g. 2026-12-01T08 (hourly), 2026-12-01 (daily), 2026-11 (monthly)
-    status = UnicodeAttribute()  # running | done
+    status = UnicodeAttribute()  # running | done | failed (a failed run may be claimed again at once)
     as_of = UnicodeAttribute()
     claimed_at = UnicodeAttribute()
     finished_at = UnicodeAttribute(null=True)
@@ -112,8 +112,10 @@ class ChangeResult:
 def claim_run(job: str, period: str, *, as_of: str, now: str, lease_expired_before: str) -> bool:
     """Claim (job, period). False when it is done, or running under a live lease (a duplicate delivery)."""
     run = JobRunModel(job=job, period=period, status="running", as_of=as_of, claimed_at=now)
-    condition = JobRunModel.job.does_not_exist() | (
-        (JobRunModel.status == "running") & (JobRunModel.claimed_at < lease_expired_before)
+    condition = (
+        JobRunModel.job.does_not_exist()
+        | (JobRunModel.status == "failed")
+        | ((JobRunModel.status == "running") & (JobRunModel.claimed_at < lease_expired_before))
     )
     try:
         run.save(condition=condition)
@@ -132,6 +134,13 @@ def finish_run(job: str, period: str, *, finished_at: str, summary: dict[str, An
             JobRunModel.finished_at.set(finished_at),
             JobRunModel.summary.set(json.dumps(summary, sort_keys=True)),
         ]
+    )
+
+
+def release_failed_run(job: str, period: str, *, error: str) -> None:
+    """Mark a run that raised as failed, so that Lambda's retry (or a person) can run the period again."""
+    JobRunModel(job=job, period=period).update(
+        actions=[JobRunModel.status.set("failed"), JobRunModel.summary.set(json.dumps({"error": error}))]
     )
 
 
@@ -388,7 +397,5 @@ def paid_donations_of_month(month: str, shards: int, meter: ReadMeter) -> list[A
 
     found: list[Any] = []
     for shard in range(shards):
-        found += [
-            d for d in meter.drain(DonationModel.by_paid_month.query(f"{month}#{shard}")) if d.status == "paid"
-        ]
+        found += [d for d in meter.drain(DonationModel.by_paid_month.query(f"{month}#{shard}")) if d.status == "paid"]
     return found

@@ -279,3 +279,34 @@ def test_unknown_job_is_not_found(aws):
 
     with pytest.raises(NotFound):
         run_job("nope", T0, aws)
+
+
+def test_a_run_that_raised_can_run_again_for_the_same_period(aws, monkeypatch):
+    # Given the sweep fails half-way through its period (the query raises)
+    from chalicelib.logic.compliance import feedback_sweep
+
+    org = make_org()
+    project = make_project(org.org_id, feedback_due_at=T0 - timedelta(days=1))
+
+    def broken(ctx):
+        raise RuntimeError("throttled")
+
+    monkeypatch.setattr(feedback_sweep, "overdue_projects", broken)
+    with pytest.raises(RuntimeError):
+        run_job("feedback_sweep", T0, aws)
+    monkeypatch.undo()
+
+    # When Lambda retries the same event
+    retry = run_job("feedback_sweep", T0, aws)
+
+    # Then the retry runs and does the work
+    assert retry.ran and retry.summary["taken_offline"] == 1
+    assert reload(project).status == "offline"
+
+
+def test_a_running_claim_blocks_a_duplicate_until_its_lease_expires(aws):
+    from chalicelib.dal.compliance import claim_run
+
+    assert claim_run("x", "p", as_of="a", now="2026-12-01T00:00:00Z", lease_expired_before="2026-11-30T23:54:00Z")
+    assert not claim_run("x", "p", as_of="a", now="2026-12-01T00:01:00Z", lease_expired_before="2026-11-30T23:55:00Z")
+    assert claim_run("x", "p", as_of="a", now="2026-12-01T00:07:00Z", lease_expired_before="2026-12-01T00:01:00Z")

@@ -3,8 +3,9 @@
 ``run_job`` claims (job, period) with a conditional put: a duplicated
 EventBridge delivery or a second manual run of the same period is a no-op
 that returns the first run's summary. Each job is idempotent per item as
-well (conditional updates, deduplicated notifications), so a run that
-crashed half-way can be run again once its lease has expired.
+well (conditional updates, deduplicated notifications), so a run that raised
+is released at once (Lambda's retry runs the period again) and one that died
+silently (a timeout) is taken over once its lease has expired.
 """
 
 from __future__ import annotations
@@ -106,7 +107,12 @@ def run_job(name: str, as_of: datetime, settings: Settings, *, now: datetime | N
             ran=False,
             summary=previous.summary_dict() if previous else {},
         )
-    summary = job.body(ctx)
+    try:
+        summary = job.body(ctx)
+    except Exception as exc:
+        # Every change a job makes is conditional, so running the period again is safe.
+        store.release_failed_run(name, ctx.period, error=type(exc).__name__)
+        raise
     summary["items_read"] = ctx.meter.items_read
     summary["queries"] = ctx.meter.queries
     store.finish_run(name, ctx.period, finished_at=to_iso(utcnow()), summary=summary)
