@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import boto3
+import pytest
 import requests
 
 from chalicelib.clock import to_iso, utcnow
@@ -91,3 +92,42 @@ def test_job_route_is_for_platform_admins_only(stack):
         timeout=TIMEOUT,
     )
     assert response.status_code == 403
+
+
+def _feedback_route(stack) -> tuple[str, dict] | None:
+    """The projects issue's POST /projects/{id}/feedback, and a minimal body built from its schema."""
+    doc = requests.get(f"{stack.api_url}/openapi.json", timeout=TIMEOUT).json()
+    for path, ops in doc.get("paths", {}).items():
+        parts = path.strip("/").split("/")
+        if len(parts) == 3 and parts[0] == "projects" and parts[2] == "feedback" and "post" in ops:
+            schema = ops["post"].get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            if "$ref" in schema:
+                schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+            body: dict = {}
+            for name in schema.get("required", []):
+                kind = schema.get("properties", {}).get(name, {}).get("type")
+                body[name] = {"integer": 0, "array": [], "boolean": False}.get(
+                    kind, "本月完成第一批营养餐发放，受益学生 120 人。"
+                )
+            return path, body
+    return None
+
+
+def test_posting_the_missing_feedback_brings_the_project_back_online(stack):
+    route = _feedback_route(stack)
+    if route is None:
+        pytest.skip("POST /projects/{id}/feedback (issue 3) is not on this branch yet")
+    path, body = route
+    # Given a project the sweep took offline
+    org, project, now = _seed_project(stack)
+    run_job_over_http("feedback_sweep", to_iso(now + timedelta(days=2)), stack.api_url)
+    assert _project_status(stack, project.project_id) == ("offline", ["feedback_overdue"])
+
+    # When its charity posts the missing feedback
+    url = stack.api_url + path.replace(path.split("/")[2], project.project_id)
+    headers = {"Authorization": f"Bearer {stack.token('org_admin', org_id=org.org_id)}"}
+    posted = requests.post(url, headers=headers, json=body, timeout=TIMEOUT)
+
+    # Then the project is online again, with nothing left keeping it offline
+    assert posted.status_code in (200, 201), posted.text
+    assert _project_status(stack, project.project_id) == ("online", [])
