@@ -18,7 +18,7 @@ def test_local_tables_match_the_deployed_template(aws):
     declared = {
         r["Properties"]["TableName"]: r["Properties"]
         for r in template["Resources"].values()
-        if r.get("Type") == "AWS::DynamoDB::Table"
+        if r["Type"] == "AWS::DynamoDB::Table"
     }
     ddb = boto3.client("dynamodb", region_name=aws.aws_region, endpoint_url=aws.aws_endpoint_url)
     # Then every declared table exists with the same keys, GSIs, stream and TTL
@@ -41,7 +41,7 @@ def test_buckets_and_queues_of_the_template_exist_locally(aws):
     buckets = {b["Name"] for b in s3.list_buckets()["Buckets"]}
     queues = {u.rsplit("/", 1)[-1] for u in sqs.list_queues().get("QueueUrls", [])}
     for resource in template["Resources"].values():
-        if resource.get("Type") == "AWS::S3::Bucket":
+        if resource["Type"] == "AWS::S3::Bucket":
             assert resource["Properties"]["BucketName"] in buckets
-        if resource.get("Type") == "AWS::SQS::Queue":
+        if resource["Type"] == "AWS::SQS::Queue":
             assert resource["Properties"]["QueueName"] in queues

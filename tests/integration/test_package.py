@@ -22,5 +22,5 @@ def test_make_package_prod_is_clean_under_cfn_lint():
     resources = template["Resources"]
     # The merged template carries the tables, the API function and its alarm.
     assert "APIHandler" in resources and "APIHandlerErrorsAlarm" in resources
-    assert any(r.get("Type") == "AWS::DynamoDB::Table" for r in resources.values())
+    assert any(r["Type"] == "AWS::DynamoDB::Table" for r in resources.values())
     assert (ROOT / "build" / "prod" / "deployment.zip").exists()
