@@ -23,8 +23,17 @@ REPORT_AS_OF = datetime.fromisoformat("2026-12-01T00:30:00+08:00")
 
 
 def feedback(project, posted_at: str, on_time: bool, month: str = "2026-11") -> None:
+    feedback_id = new_id()
     FeedbackModel(
-        project_id=project.project_id, posted_at=posted_at, org_id=project.org_id, on_time=on_time, month=month
+        project_id=project.project_id,
+        posted_at_id=FeedbackModel.sort_key(posted_at, feedback_id),
+        feedback_id=feedback_id,
+        posted_at=posted_at,
+        org_id=project.org_id,
+        posted_by="org-admin",
+        text="进展",
+        on_time=on_time,
+        month=month,
     ).save()
 
 
@@ -32,6 +41,8 @@ def complaint(project, created_at: str, due_at: str, responded_at: str | None, m
     ComplaintModel(
         complaint_id=new_id(),
         project_id=project.project_id,
+        org_id=project.org_id,
+        reason="善款去向不明",
         created_at=created_at,
         due_at=due_at,
         responded_at=responded_at,
