@@ -66,6 +66,7 @@ pay: $(STAMP)  ## pay a pending sandbox donation on the local stack: make pay DO
 import: $(STAMP)  ## import a donations file on the local stack: make import FILE=samples/imports/donations_utf8.csv ORG=<org_id>
 	@test -n "$(FILE)" -a -n "$(ORG)" || { echo "usage: make import FILE=<path> ORG=<org_id>"; exit 2; }
 	@$(BIN)/python -m scripts.import_file --file "$(FILE)" --org "$(ORG)"
+
 # -- compliance ----------------------------------------------------------------------------------
 NAME ?=
 AS_OF ?=
