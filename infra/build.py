@@ -192,12 +192,12 @@ def create_local_resources(settings: Settings) -> dict[str, list[str]]:
     resources = template["Resources"]
     for resource in resources.values():
         props = resource.get("Properties", {})
-        if resource["Type"] == "AWS::DynamoDB::Table" and props["TableName"] not in existing_tables:
+        if resource.get("Type") == "AWS::DynamoDB::Table" and props["TableName"] not in existing_tables:
             ddb.create_table(**_create_table_kwargs(props))
             if "TimeToLiveSpecification" in props:
                 ddb.update_time_to_live(TableName=props["TableName"], TimeToLiveSpecification=props["TimeToLiveSpecification"])
             created["tables"].append(props["TableName"])
-        elif resource["Type"] == "AWS::S3::Bucket":
+        elif resource.get("Type") == "AWS::S3::Bucket":
             if props["BucketName"] in existing_buckets:
                 continue
             s3.create_bucket(
@@ -205,7 +205,7 @@ def create_local_resources(settings: Settings) -> dict[str, list[str]]:
             )
             created["buckets"].append(props["BucketName"])
     # Dead-letter queues first, so redrive policies can point at them.
-    queues = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::SQS::Queue"]
+    queues = [r["Properties"] for r in resources.values() if r.get("Type") == "AWS::SQS::Queue"]
     queues.sort(key=lambda p: "RedrivePolicy" in p)
     for props in queues:
         attributes = {}
