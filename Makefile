@@ -66,3 +66,11 @@ pay: $(STAMP)  ## pay a pending sandbox donation on the local stack: make pay DO
 import: $(STAMP)  ## import a donations file on the local stack: make import FILE=samples/imports/donations_utf8.csv ORG=<org_id>
 	@test -n "$(FILE)" -a -n "$(ORG)" || { echo "usage: make import FILE=<path> ORG=<org_id>"; exit 2; }
 	@$(BIN)/python -m scripts.import_file --file "$(FILE)" --org "$(ORG)"
+
+# -- compliance ----------------------------------------------------------------------------------
+NAME ?=
+AS_OF ?=
+.PHONY: job
+job: $(STAMP)  ## run a compliance job on the local stack: make job NAME=feedback_sweep [AS_OF=2026-12-01T00:00:00+08:00]
+	@test -n "$(NAME)" || (echo "usage: make job NAME=<feedback_sweep|reminders|end_dates|certificates|monthly_report> [AS_OF=...]" && exit 2)
+	@$(BIN)/python -m scripts.job $(NAME) $(if $(AS_OF),--as-of $(AS_OF))

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api import campaigns, complaints, donations, imports, orgs, payments, projects, receipts, system
+from chalicelib.api import (
+    campaigns,
+    complaints,
+    compliance,
+    donations,
+    imports,
+    orgs,
+    payments,
+    projects,
+    receipts,
+    system,
+)
 
 BLUEPRINTS: list[Blueprint] = [
     system.bp,
@@ -19,4 +30,5 @@ BLUEPRINTS: list[Blueprint] = [
     complaints.bp,
     campaigns.bp,
     imports.bp,
+    compliance.bp,
 ]

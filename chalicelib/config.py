@@ -65,6 +65,8 @@ class Settings(BaseModel):
     # (the hot-read key of a surge). A status change takes at most this long to bite.
     project_cache_seconds: float = Field(default=5.0, alias="GONGYI_PROJECT_CACHE_SECONDS", ge=0)
     notify_clock_skew_seconds: int = Field(default=300, alias="GONGYI_NOTIFY_CLOCK_SKEW_SECONDS", ge=1)
+    # Compliance: the SNS topic the notification outbox is delivered to (empty locally: only marked stored).
+    notifications_topic_arn: str = Field(default="", alias="GONGYI_NOTIFICATIONS_TOPIC_ARN")
 
     @model_validator(mode="after")
     def _stage_rules(self) -> Settings:

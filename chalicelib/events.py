@@ -19,3 +19,6 @@ def register_event_handlers(app: Chalice, settings: Settings) -> None:
     """Attach every non-HTTP handler to ``app``."""
     receipts.register(app, settings)
     imports_events.register(app, settings)
+    from chalicelib.logic.compliance import schedules as compliance_schedules
+
+    compliance_schedules.register(app, settings)

@@ -7,8 +7,6 @@ a job that runs twice for the same reason notifies nobody twice.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.exceptions import PutError
 
@@ -21,6 +19,8 @@ class NotificationModel(GongyiModel):
 
     class Meta:
         table_name = "unbound"
+        # The outbox deliverer (compliance) reads new notifications from the stream.
+        stream_view_type = "NEW_IMAGE"
 
     recipient = UnicodeAttribute(hash_key=True)  # f"org#{org_id}" or "platform"
     sort_key = UnicodeAttribute(range_key=True)  # f"{created_at}#{dedupe_key}"
@@ -46,7 +46,6 @@ class NotificationDedupeModel(GongyiModel):
 
 def notify_once(*, recipient: str, dedupe_key: str, kind: str, message: str, subject_id: str | None = None) -> bool:
     """Store a notification unless one with ``dedupe_key`` exists. True if stored now."""
-    from pynamodb.connection import Connection  # noqa: PLC0415
     from pynamodb.transactions import TransactWrite  # noqa: PLC0415
 
     now = to_iso(utcnow())
@@ -60,13 +59,16 @@ def notify_once(*, recipient: str, dedupe_key: str, kind: str, message: str, sub
         message=message,
         created_at=now,
     )
-    meta: Any = NotificationModel.Meta
-    connection = Connection(region=meta.region, host=meta.host)
+    # The model's own connection: one botocore client per process (a new Connection builds one per call).
+    connection = NotificationModel._get_connection().connection
     try:
         with TransactWrite(connection=connection) as tx:
             tx.save(guard, condition=NotificationDedupeModel.dedupe_key.does_not_exist())
             tx.save(note)
     except Exception as exc:  # TransactWriteError: the guard exists -> already notified
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+            return False
         if "ConditionalCheckFailed" in str(exc) or isinstance(exc, PutError):
             return False
         raise
