@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api import campaigns, complaints, donations, imports, orgs, payments, projects, receipts, system
+from chalicelib.api import campaigns, complaints, donations, imports, orgs, payments, projects, receipts, search, system
 
 BLUEPRINTS: list[Blueprint] = [
     system.bp,
@@ -19,4 +19,5 @@ BLUEPRINTS: list[Blueprint] = [
     complaints.bp,
     campaigns.bp,
     imports.bp,
+    search.bp,
 ]

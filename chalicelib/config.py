@@ -65,6 +65,9 @@ class Settings(BaseModel):
     # (the hot-read key of a surge). A status change takes at most this long to bite.
     project_cache_seconds: float = Field(default=5.0, alias="GONGYI_PROJECT_CACHE_SECONDS", ge=0)
     notify_clock_skew_seconds: int = Field(default=300, alias="GONGYI_NOTIFY_CLOCK_SKEW_SECONDS", ge=1)
+    # search: key of the signature on paging cursors (integrity only: a cursor is not secret,
+    # forging one would only choose where a public listing resumes).
+    search_cursor_key: str = Field(default="gongyi-search-cursor-v1", alias="GONGYI_SEARCH_CURSOR_KEY", min_length=8)
 
     @model_validator(mode="after")
     def _stage_rules(self) -> Settings:

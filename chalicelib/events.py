@@ -19,3 +19,6 @@ def register_event_handlers(app: Chalice, settings: Settings) -> None:
     """Attach every non-HTTP handler to ``app``."""
     receipts.register(app, settings)
     imports_events.register(app, settings)
+    from chalicelib.logic.search import handlers as search_handlers
+
+    search_handlers.register(app, settings)

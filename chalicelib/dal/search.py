@@ -1,0 +1,253 @@
+"""The search index in DynamoDB: an inverted index read with Query and BatchGetItem only.
+
+One table, three kinds of items (``pk``, ``sk``):
+
+* **postings** ``("<status>|t:<term>", "b07")`` and ``("<status>|f:<facet>", "b07")``:
+  the ids of the projects of one status that contain a term (string sets
+  ``title`` and ``body``) or carry a filter value (``ids``; ``f:*`` holds every
+  project of the status). A project lives in one of ``BUCKETS`` items of each
+  of its terms (by a hash of its id), so a hot term such as ``中国`` or ``2``
+  is ``BUCKETS`` items of at most ~1/16 of the ids each: no item nears the
+  400 KB limit, and the index adds or removes an id with one atomic
+  ``ADD``/``DELETE`` on a set: no read-modify-write, no lost update.
+* **columns** ``("<status>|col:<name>", "b07")``: one attribute per project
+  (its id) holding a sort value (``created``, ``end``, ``raised``), so ranking
+  thousands of candidates costs one Query instead of thousands of reads.
+* **cards** ``("card|<project_id>", "card")``: what a result shows, plus the
+  terms and facets the project is indexed under (so the indexer can diff an
+  edit against what is really in the index, not against a stream's old image).
+
+Queries read a whole partition (all buckets of a term); nothing ever scans.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from pynamodb.attributes import UnicodeAttribute
+
+from chalicelib.config import Settings
+from chalicelib.dal.aws import aws_client
+from chalicelib.dal.base import GongyiModel
+
+BUCKETS = 16
+_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="search")
+
+
+class SearchIndexModel(GongyiModel):
+    """Table definition only (keys); items are read and written with the low-level
+    client below because postings and columns use dynamic attribute names and sets."""
+
+    table_suffix = "search-index"
+
+    class Meta:
+        table_name = "unbound"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+def bucket_of(project_id: str) -> str:
+    digest = hashlib.blake2b(project_id.encode(), digest_size=2).digest()
+    return f"b{int.from_bytes(digest, 'big') % BUCKETS:02d}"
+
+
+def posting_pk(status: str, key: str) -> str:
+    return f"{status}|{key}"
+
+
+def column_pk(status: str, name: str) -> str:
+    return f"{status}|col:{name}"
+
+
+def card_pk(project_id: str) -> str:
+    return f"card|{project_id}"
+
+
+CARD_SK = "card"
+_STRING_FIELDS = (
+    "project_id", "status", "title", "summary", "category", "province", "city", "org_id",
+    "created_at", "updated_at", "start_date", "end_date", "end_at", "cover_image_key",
+)  # fmt: skip
+_NUMBER_FIELDS = ("target_fen", "raised_fen")
+_SET_FIELDS = ("campaign_ids", "title_terms", "body_terms", "facets")
+
+
+def _encode_card(card: dict[str, Any]) -> dict[str, Any]:
+    item: dict[str, Any] = {"pk": {"S": card_pk(card["project_id"])}, "sk": {"S": CARD_SK}}
+    for name in _STRING_FIELDS:
+        if card.get(name) is not None:
+            item[name] = {"S": str(card[name])}
+    for name in _NUMBER_FIELDS:
+        item[name] = {"N": str(int(card.get(name) or 0))}
+    for name in _SET_FIELDS:
+        values = sorted(card.get(name) or ())
+        if values:  # DynamoDB sets cannot be empty
+            item[name] = {"SS": values}
+    return item
+
+
+def _decode_card(item: dict[str, Any]) -> dict[str, Any]:
+    card: dict[str, Any] = {name: item[name]["S"] for name in _STRING_FIELDS if name in item}
+    for name in _NUMBER_FIELDS:
+        card[name] = int(item[name]["N"]) if name in item else 0
+    for name in _SET_FIELDS:
+        card[name] = set(item[name]["SS"]) if name in item else set()
+    return card
+
+
+class SearchStore:
+    """Reads and writes of the search table for one stage."""
+
+    def __init__(self, settings: Settings):
+        self.client = aws_client(settings, "dynamodb")
+
+    @property
+    def table(self) -> str:
+        return str(SearchIndexModel.Meta.table_name)
+
+    # -- cards -------------------------------------------------------------
+    def get_card(self, project_id: str) -> dict[str, Any] | None:
+        got = self.client.get_item(
+            TableName=self.table, Key={"pk": {"S": card_pk(project_id)}, "sk": {"S": CARD_SK}}, ConsistentRead=True
+        )
+        return _decode_card(got["Item"]) if "Item" in got else None
+
+    def put_card(self, card: dict[str, Any]) -> None:
+        self.client.put_item(TableName=self.table, Item=_encode_card(card))
+
+    def cards(self, project_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Cards by id (BatchGetItem, 100 keys a call; unprocessed keys retried)."""
+        ids = list(dict.fromkeys(project_ids))
+        chunks = [ids[i : i + 100] for i in range(0, len(ids), 100)]
+        found: dict[str, dict[str, Any]] = {}
+        for items in _POOL.map(self._batch_get, chunks):
+            for item in items:
+                card = _decode_card(item)
+                found[card["project_id"]] = card
+        return found
+
+    def _batch_get(self, ids: list[str]) -> list[dict[str, Any]]:
+        request: dict[str, Any] = {self.table: {"Keys": [{"pk": {"S": card_pk(i)}, "sk": {"S": CARD_SK}} for i in ids]}}
+        items: list[dict[str, Any]] = []
+        while request:
+            got = self.client.batch_get_item(RequestItems=request)
+            items.extend(got["Responses"].get(self.table, []))
+            request = got.get("UnprocessedKeys") or {}
+        return items
+
+    def set_raised(self, project_id: str, status: str, raised_fen: int) -> None:
+        """Record a project's amount raised on its card and in its status's ``raised`` column."""
+        self.client.update_item(
+            TableName=self.table,
+            Key={"pk": {"S": card_pk(project_id)}, "sk": {"S": CARD_SK}},
+            UpdateExpression="SET raised_fen = :r",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":r": {"N": str(raised_fen)}},
+        )
+        self.set_columns(status, project_id, {"raised": raised_fen})
+
+    # -- postings ------------------------------------------------------------
+    def change_postings(self, project_id: str, changes: list[tuple[str, str, str, bool]]) -> None:
+        """Apply ``(status, key, set_name, add)`` changes for one project, in parallel.
+
+        Each change is one ``ADD`` or ``DELETE`` of the id on a set: idempotent, so a
+        replayed stream record or a retried batch leaves the same index."""
+        bucket = bucket_of(project_id)
+
+        def apply(change: tuple[str, str, str, bool]) -> None:
+            status, key, set_name, add = change
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": posting_pk(status, key)}, "sk": {"S": bucket}},
+                UpdateExpression=f"{'ADD' if add else 'DELETE'} #s :id",
+                ExpressionAttributeNames={"#s": set_name},
+                ExpressionAttributeValues={":id": {"SS": [project_id]}},
+            )
+
+        list(_POOL.map(apply, changes))
+
+    def postings(self, status: str, key: str) -> dict[str, set[str]]:
+        """``{"title": ids, "body": ids, "ids": ids}`` of one term or facet (all buckets)."""
+        sets: dict[str, set[str]] = {"title": set(), "body": set(), "ids": set()}
+        for item in self._partition(posting_pk(status, key)):
+            for name, ids in sets.items():
+                if name in item:
+                    ids.update(item[name]["SS"])
+        return sets
+
+    def many_postings(self, status: str, keys: list[str]) -> list[dict[str, set[str]]]:
+        return list(_POOL.map(lambda key: self.postings(status, key), keys))
+
+    # -- columns -------------------------------------------------------------
+    def set_columns(self, status: str, project_id: str, values: dict[str, str | int]) -> None:
+        bucket = bucket_of(project_id)
+
+        def apply(name: str) -> None:
+            value = values[name]
+            encoded = {"N": str(value)} if isinstance(value, int) else {"S": value}
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": column_pk(status, name)}, "sk": {"S": bucket}},
+                UpdateExpression="SET #p = :v",
+                ExpressionAttributeNames={"#p": project_id},
+                ExpressionAttributeValues={":v": encoded},
+            )
+
+        list(_POOL.map(apply, values))
+
+    def remove_columns(self, status: str, project_id: str, names: Iterable[str]) -> None:
+        bucket = bucket_of(project_id)
+
+        def apply(name: str) -> None:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"pk": {"S": column_pk(status, name)}, "sk": {"S": bucket}},
+                UpdateExpression="REMOVE #p",
+                ExpressionAttributeNames={"#p": project_id},
+            )
+
+        list(_POOL.map(apply, names))
+
+    def column(self, status: str, name: str) -> dict[str, str | int]:
+        """Every project's value of one sort column (one Query over its buckets)."""
+        values: dict[str, str | int] = {}
+        for item in self._partition(column_pk(status, name)):
+            for attr, value in item.items():
+                if attr in ("pk", "sk"):
+                    continue
+                values[attr] = int(value["N"]) if "N" in value else value["S"]
+        return values
+
+    def columns(self, status: str, names: Iterable[str]) -> dict[str, dict[str, str | int]]:
+        wanted = list(names)
+        return dict(zip(wanted, _POOL.map(lambda n: self.column(status, n), wanted), strict=True))
+
+    def _partition(self, pk: str) -> Iterator[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
+        }
+        while True:
+            got = self.client.query(**kwargs)
+            yield from got.get("Items", [])
+            if "LastEvaluatedKey" not in got:
+                return
+            kwargs["ExclusiveStartKey"] = got["LastEvaluatedKey"]
+
+    # -- bulk load (benchmarks, rebuilds) -----------------------------------
+    def write_items(self, items: list[dict[str, Any]]) -> None:
+        """BatchWriteItem puts (25 a call, unprocessed items retried)."""
+        for start in range(0, len(items), 25):
+            request: dict[str, Any] = {self.table: [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]}
+            while request:
+                request = self.client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+
+
+def encode_card(card: dict[str, Any]) -> dict[str, Any]:
+    """The stored form of a card (for bulk loads)."""
+    return _encode_card(card)
