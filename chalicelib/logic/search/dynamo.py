@@ -139,9 +139,9 @@ class DynamoSearchIndex:
                 continue  # mid-indexing: postings written, card/columns not yet
             score = relevance(terms, {t for t in terms if pid in in_title[t]}, {t for t in terms if pid in in_body[t]})
             created, end, raised = values[pid]
-            key = sort_key(query.sort, project_id=pid, score=score, created=created, end=end, raised=raised)
-            if query.after is None or comes_after(key, query.after, query.sort):
-                ranked.append((key, score, pid))
+            order = sort_key(query.sort, project_id=pid, score=score, created=created, end=end, raised=raised)
+            if query.after is None or comes_after(order, query.after, query.sort):
+                ranked.append((order, score, pid))
         ranked.sort(reverse=query.sort.descending)
         page = ranked[: query.limit]
         missing = [pid for _, _, pid in page if pid not in cards]

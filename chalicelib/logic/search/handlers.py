@@ -39,10 +39,12 @@ def register(app: Chalice, settings: Settings) -> None:
 
         index = index_for(settings)
         processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-        return process_partial_response(
-            event=event.to_dict(),
-            record_handler=lambda record: apply_project_record(index, record.raw_event),
-            processor=processor,
+        return dict(
+            process_partial_response(
+                event=event.to_dict(),
+                record_handler=lambda record: apply_project_record(index, record.raw_event),
+                processor=processor,
+            )
         )
 
     @app.on_dynamodb_record(

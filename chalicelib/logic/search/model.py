@@ -7,7 +7,7 @@ OpenSearch tomorrow) speaks the same language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from chalicelib.logic.search.analysis import ProjectTerms
@@ -21,7 +21,7 @@ DEFAULT_LIMIT = 20
 FILTER_FIELDS = ("category", "province", "city", "org_id", "campaign_id")
 
 
-class Sort(str, Enum):
+class Sort(StrEnum):
     RELEVANCE = "relevance"  # query terms in the title first, then newest
     NEWEST = "newest"  # created_at, newest first
     MOST_RAISED = "most_raised"  # amount raised, largest first, then newest
