@@ -17,13 +17,14 @@ One table, three kinds of items (``pk``, ``sk``):
   terms and facets the project is indexed under (so the indexer can diff an
   edit against what is really in the index, not against a stream's old image).
 
-Queries read a whole partition (all buckets of a term); nothing ever scans.
+A search reads the buckets of its terms by key (BatchGetItem: the bucket names are a
+fixed set, so no Query is even needed) and cards by key; nothing ever scans.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -131,7 +132,10 @@ class SearchStore:
         return found
 
     def _batch_get(self, ids: list[str]) -> list[dict[str, Any]]:
-        request: dict[str, Any] = {self.table: {"Keys": [{"pk": {"S": card_pk(i)}, "sk": {"S": CARD_SK}} for i in ids]}}
+        return self._batch_get_keys([{"pk": {"S": card_pk(i)}, "sk": {"S": CARD_SK}} for i in ids])
+
+    def _batch_get_keys(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        request: dict[str, Any] = {self.table: {"Keys": keys}}
         items: list[dict[str, Any]] = []
         while request:
             got = self.client.batch_get_item(RequestItems=request)
@@ -170,17 +174,18 @@ class SearchStore:
 
         list(_POOL.map(apply, changes))
 
-    def postings(self, status: str, key: str) -> dict[str, set[str]]:
-        """``{"title": ids, "body": ids, "ids": ids}`` of one term or facet (all buckets)."""
-        sets: dict[str, set[str]] = {"title": set(), "body": set(), "ids": set()}
-        for item in self._partition(posting_pk(status, key)):
-            for name, ids in sets.items():
-                if name in item:
-                    ids.update(item[name]["SS"])
-        return sets
-
-    def many_postings(self, status: str, keys: list[str]) -> list[dict[str, set[str]]]:
-        return list(_POOL.map(lambda key: self.postings(status, key), keys))
+    def postings(self, status: str, keys: list[str]) -> list[dict[str, set[str]]]:
+        """For each term or facet key: ``{"title": ids, "body": ids, "ids": ids}`` over all its buckets."""
+        found = self._all_buckets([posting_pk(status, key) for key in keys])
+        result = []
+        for key in keys:
+            sets: dict[str, set[str]] = {"title": set(), "body": set(), "ids": set()}
+            for item in found.get(posting_pk(status, key), []):
+                for name, ids in sets.items():
+                    if name in item:
+                        ids.update(item[name]["SS"])
+            result.append(sets)
+        return result
 
     # -- columns -------------------------------------------------------------
     def set_columns(self, status: str, project_id: str, values: dict[str, str | int]) -> None:
@@ -212,32 +217,30 @@ class SearchStore:
 
         list(_POOL.map(apply, names))
 
-    def column(self, status: str, name: str) -> dict[str, str | int]:
-        """Every project's value of one sort column (one Query over its buckets)."""
-        values: dict[str, str | int] = {}
-        for item in self._partition(column_pk(status, name)):
-            for attr, value in item.items():
-                if attr in ("pk", "sk"):
-                    continue
-                values[attr] = int(value["N"]) if "N" in value else value["S"]
-        return values
-
     def columns(self, status: str, names: Iterable[str]) -> dict[str, dict[str, str | int]]:
+        """Every project's values of some sort columns (BatchGetItem of their buckets)."""
         wanted = list(names)
-        return dict(zip(wanted, _POOL.map(lambda n: self.column(status, n), wanted), strict=True))
+        found = self._all_buckets([column_pk(status, name) for name in wanted])
+        result: dict[str, dict[str, str | int]] = {}
+        for name in wanted:
+            values: dict[str, str | int] = {}
+            for item in found.get(column_pk(status, name), []):
+                for attr, value in item.items():
+                    if attr not in ("pk", "sk"):
+                        values[attr] = int(value["N"]) if "N" in value else value["S"]
+            result[name] = values
+        return result
 
-    def _partition(self, pk: str) -> Iterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": pk}},
-        }
-        while True:
-            got = self.client.query(**kwargs)
-            yield from got.get("Items", [])
-            if "LastEvaluatedKey" not in got:
-                return
-            kwargs["ExclusiveStartKey"] = got["LastEvaluatedKey"]
+    def _all_buckets(self, pks: list[str]) -> dict[str, list[dict[str, Any]]]:
+        """Every bucket item of each partition key, by key: BatchGetItem on known keys (the
+        buckets are a fixed set), 100 keys a call, calls in parallel; never a Scan."""
+        keys = [{"pk": {"S": pk}, "sk": {"S": f"b{b:02d}"}} for pk in dict.fromkeys(pks) for b in range(BUCKETS)]
+        chunks = [keys[i : i + 100] for i in range(0, len(keys), 100)]
+        found: dict[str, list[dict[str, Any]]] = {}
+        for items in _POOL.map(self._batch_get_keys, chunks):
+            for item in items:
+                found.setdefault(item["pk"]["S"], []).append(item)
+        return found
 
     # -- bulk load (benchmarks, rebuilds) -----------------------------------
     def write_items(self, items: list[dict[str, Any]]) -> None:

@@ -10,10 +10,12 @@ page's cards are fetched to answer. No Scan anywhere.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.config import Settings
-from chalicelib.dal.search import SearchStore
+from chalicelib.dal.search import SearchStore, bucket_of, column_pk, encode_card, posting_pk
 from chalicelib.dal.totals import read_totals
 from chalicelib.logic.search.analysis import query_terms, relevance
 from chalicelib.logic.search.model import (
@@ -71,30 +73,7 @@ class DynamoSearchIndex:
             self.store.set_columns(
                 doc.status, doc.project_id, {"created": doc.created_at, "end": doc.end_at, "raised": raised}
             )
-        self.store.put_card(
-            {
-                "project_id": doc.project_id,
-                "status": doc.status,
-                "title": doc.title,
-                "summary": doc.summary,
-                "category": doc.category,
-                "province": doc.province,
-                "city": doc.city,
-                "org_id": doc.org_id,
-                "campaign_ids": set(doc.campaign_ids),
-                "created_at": doc.created_at,
-                "updated_at": doc.updated_at,
-                "start_date": doc.start_date,
-                "end_date": doc.end_date,
-                "end_at": doc.end_at,
-                "cover_image_key": doc.cover_image_key,
-                "target_fen": doc.target_fen,
-                "raised_fen": raised,
-                "title_terms": set(terms.title) if terms else set(),
-                "body_terms": set(terms.body) if terms else set(),
-                "facets": doc.facets() if doc.searchable else set(),
-            }
-        )
+        self.store.put_card(_card(doc, raised))
 
     def remove(self, project_id: str, *, updated_at: str) -> None:
         card = self.store.get_card(project_id)
@@ -117,7 +96,7 @@ class DynamoSearchIndex:
     def search(self, query: SearchQuery) -> SearchPage:
         terms = query_terms(query.q)
         keys = [f"t:{t}" for t in terms] + [f"f:{f}" for f in query.facets()]
-        postings = self.store.many_postings(query.status, keys or ["f:*"])
+        postings = self.store.postings(query.status, keys or ["f:*"])
         in_title: dict[str, set[str]] = {}
         in_body: dict[str, set[str]] = {}
         matched: list[set[str]] = []
@@ -182,6 +161,61 @@ class DynamoSearchIndex:
             raised = int(columns["raised"][pid]) if "raised" in columns else 0
             values[pid] = (created, end, raised)
         return values, {}
+
+
+def _card(doc: ProjectDocument, raised: int) -> dict[str, Any]:
+    """The stored card of ``doc``: what a hit shows and what the project is indexed under."""
+    terms = doc.terms() if doc.searchable else None
+    return {
+        "project_id": doc.project_id,
+        "status": doc.status,
+        "title": doc.title,
+        "summary": doc.summary,
+        "category": doc.category,
+        "province": doc.province,
+        "city": doc.city,
+        "org_id": doc.org_id,
+        "campaign_ids": set(doc.campaign_ids),
+        "created_at": doc.created_at,
+        "updated_at": doc.updated_at,
+        "start_date": doc.start_date,
+        "end_date": doc.end_date,
+        "end_at": doc.end_at,
+        "cover_image_key": doc.cover_image_key,
+        "target_fen": doc.target_fen,
+        "raised_fen": raised,
+        "title_terms": set(terms.title) if terms else set(),
+        "body_terms": set(terms.body) if terms else set(),
+        "facets": doc.facets() if terms else set(),
+    }
+
+
+def bulk_index_items(docs: Iterable[tuple[ProjectDocument, int]]) -> list[dict[str, Any]]:
+    """Every item of a freshly built index of ``(document, amount raised)`` pairs, in wire
+    format for BatchWriteItem: the same postings, columns and cards the indexer writes one
+    project at a time (rebuilds after an analysis change; benchmarks)."""
+    postings: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    columns: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
+    items = []
+    for doc, raised in docs:
+        card = _card(doc, raised)
+        items.append(encode_card(card))
+        if not doc.searchable:
+            continue
+        bucket = bucket_of(doc.project_id)
+        for status, key, set_name in _postings_of(doc.status, card["title_terms"], card["body_terms"], card["facets"]):
+            postings[(posting_pk(status, key), bucket)][set_name].add(doc.project_id)
+        for name, value in (
+            ("created", {"S": doc.created_at}),
+            ("end", {"S": doc.end_at}),
+            ("raised", {"N": str(raised)}),
+        ):
+            columns[(column_pk(doc.status, name), bucket)][doc.project_id] = value
+    for (pk, sk), sets in postings.items():
+        items.append({"pk": {"S": pk}, "sk": {"S": sk}, **{n: {"SS": sorted(ids)} for n, ids in sets.items()}})
+    for (pk, sk), values in columns.items():
+        items.append({"pk": {"S": pk}, "sk": {"S": sk}, **values})
+    return items
 
 
 def _hit(card: dict[str, Any], score: int, key: tuple[Any, ...]) -> SearchHit:
