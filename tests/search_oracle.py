@@ -53,7 +53,9 @@ def matches(project: dict[str, Any], query: SearchQuery) -> tuple[bool, int]:
     return True, score
 
 
-def brute_force(projects: Iterable[dict[str, Any]], query: SearchQuery, raised: dict[str, int] | None = None) -> list[str]:
+def brute_force(
+    projects: Iterable[dict[str, Any]], query: SearchQuery, raised: dict[str, int] | None = None
+) -> list[str]:
     """Ids of every matching project in the query's order."""
     keyed = []
     for project in projects:

@@ -98,7 +98,15 @@ def test_a_deleted_project_leaves_the_index(index: Any) -> None:
 
 def test_filters_combine_with_q(index: Any) -> None:
     publish(index, title="武汉助学", category="教育助学", province="湖北省", city="武汉市", org_id="org-a")
-    publish(index, title="武汉医疗", category="医疗救助", province="湖北省", city="武汉市", org_id="org-b", campaign_ids=["c1"])
+    publish(
+        index,
+        title="武汉医疗",
+        category="医疗救助",
+        province="湖北省",
+        city="武汉市",
+        org_id="org-b",
+        campaign_ids=["c1"],
+    )
     publish(index, title="成都助学", category="教育助学", province="四川省", city="成都市", org_id="org-a")
     assert titles(index, q="武汉", category="教育助学") == ["武汉助学"]
     assert sorted(titles(index, category="教育助学")) == ["成都助学", "武汉助学"]
@@ -121,7 +129,12 @@ def test_sorts_newest_ending_soon_and_most_raised(index: Any, aws: Any) -> None:
     ProjectCounterModel(a.project_id, 3, amount_fen=7_000).save()
     ProjectCounterModel(c.project_id, 1, amount_fen=9_000).save()
     paid = [
-        {"dynamodb": {"NewImage": {"project_id": {"S": pid}, "status": {"S": "paid"}}, "OldImage": {"status": {"S": "pending"}}}}
+        {
+            "dynamodb": {
+                "NewImage": {"project_id": {"S": pid}, "status": {"S": "paid"}},
+                "OldImage": {"status": {"S": "pending"}},
+            }
+        }
         for pid in (a.project_id, c.project_id, a.project_id)
     ]
     for pid in projects_with_new_totals(paid):
@@ -162,7 +175,9 @@ def test_many_candidates_rank_from_sort_columns(index: Any, aws: Any) -> None:
     from chalicelib.logic.search.dynamo import bulk_index_items
     from chalicelib.logic.search.model import ProjectDocument
 
-    projects = [project_item(title=f"乡村振兴{n}", created_at=f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}Z") for n in range(130)]
+    projects = [
+        project_item(title=f"乡村振兴{n}", created_at=f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}Z") for n in range(130)
+    ]
     SearchStore(aws).write_items(bulk_index_items((ProjectDocument.from_project(p), 0) for p in projects))
     page = index.search(SearchQuery(q="振兴", sort=Sort.NEWEST, limit=100))
     assert page.total == 130 and page.has_more
@@ -179,7 +194,9 @@ def test_bulk_build_equals_the_indexer(index: Any, aws: Any) -> None:
     ddb = index.store.client
     table = str(SearchIndexModel.Meta.table_name)
     stored = {(i["pk"]["S"], i["sk"]["S"]): i for i in ddb.scan(TableName=table)["Items"]}  # test-only inspection
-    built = {(i["pk"]["S"], i["sk"]["S"]): i for i in bulk_index_items((ProjectDocument.from_project(p), 0) for p in (a, b))}
+    built = {
+        (i["pk"]["S"], i["sk"]["S"]): i for i in bulk_index_items((ProjectDocument.from_project(p), 0) for p in (a, b))
+    }
     assert set(stored) == set(built)
     for key, item in built.items():
         assert {k: sorted(v["SS"]) if "SS" in v else v for k, v in stored[key].items()} == {
@@ -229,7 +246,11 @@ def test_the_stream_handler_indexes_projects(client: Any, aws: Any) -> None:
 
     project = project_item(title="黄冈助老行动")
     project.save()
-    event = {"Records": [{**stream_record(project), "eventID": "1", "eventSourceARN": "arn:aws:dynamodb:x:1:table/t/stream/s"}]}
+    event = {
+        "Records": [
+            {**stream_record(project), "eventID": "1", "eventSourceARN": "arn:aws:dynamodb:x:1:table/t/stream/s"}
+        ]
+    }
     result = client.lambda_.invoke(PROJECTS_HANDLER, event)
     assert result.payload == {"batchItemFailures": []}
     assert client.http.get("/projects?q=%E9%BB%84%E5%86%88").json_body["total"] == 1  # 黄冈

@@ -14,7 +14,13 @@ KEY = b"unit-test-cursor-key"
 
 
 def test_runs_split_han_from_latin_and_digits() -> None:
-    assert runs("2020抗疫，COVID-19 武汉") == [("word", "2020"), ("han", "抗疫"), ("word", "covid"), ("word", "19"), ("han", "武汉")]
+    assert runs("2020抗疫，COVID-19 武汉") == [
+        ("word", "2020"),
+        ("han", "抗疫"),
+        ("word", "covid"),
+        ("word", "19"),
+        ("han", "武汉"),
+    ]
 
 
 def test_full_width_digits_and_letters_are_normalised() -> None:
@@ -51,7 +57,11 @@ def test_partial_words_match_because_every_query_bigram_is_indexed() -> None:
 
 def test_title_matches_score_above_body_matches() -> None:
     terms = ["武汉", "医疗"]
-    assert relevance(terms, {"武汉", "医疗"}, set()) > relevance(terms, {"武汉"}, {"医疗"}) > relevance(terms, set(), {"武汉", "医疗"})
+    assert (
+        relevance(terms, {"武汉", "医疗"}, set())
+        > relevance(terms, {"武汉"}, {"医疗"})
+        > relevance(terms, set(), {"武汉", "医疗"})
+    )
 
 
 def test_a_cursor_round_trips_for_the_same_query() -> None:
@@ -60,7 +70,9 @@ def test_a_cursor_round_trips_for_the_same_query() -> None:
     assert decode_cursor(cursor, query, key=KEY) == (4, "2026-01-01T00:00:00Z", "01J")
 
 
-@pytest.mark.parametrize("mangle", [lambda c: c + "x", lambda c: "A" + c, lambda c: c.split(".")[0], lambda c: "garbage", lambda c: "..."])
+@pytest.mark.parametrize(
+    "mangle", [lambda c: c + "x", lambda c: "A" + c, lambda c: c.split(".")[0], lambda c: "garbage", lambda c: "..."]
+)
 def test_an_altered_or_malformed_cursor_is_refused(mangle) -> None:  # type: ignore[no-untyped-def]
     query = SearchQuery(q="武汉", sort=Sort.RELEVANCE)
     cursor = encode_cursor(query, (4, "2026", "01J"), key=KEY)
@@ -75,7 +87,9 @@ def test_a_cursor_of_another_query_is_refused() -> None:
 
 
 def test_defaults_online_relevance_with_q_newest_without() -> None:
-    assert parse_request(SearchRequest(q="武汉"), cursor_key=KEY) == SearchQuery(q="武汉", status="online", sort=Sort.RELEVANCE, limit=20)
+    assert parse_request(SearchRequest(q="武汉"), cursor_key=KEY) == SearchQuery(
+        q="武汉", status="online", sort=Sort.RELEVANCE, limit=20
+    )
     assert parse_request(SearchRequest(), cursor_key=KEY).sort is Sort.NEWEST
 
 
