@@ -156,23 +156,38 @@ class SearchStore:
 
     # -- postings ------------------------------------------------------------
     def change_postings(self, project_id: str, changes: list[tuple[str, str, str, bool]]) -> None:
-        """Apply ``(status, key, set_name, add)`` changes for one project, in parallel.
+        """Apply ``(status, key, set_name, add)`` changes for one project: one UpdateItem per
+        posting item (its ``ADD``s and ``DELETE``s together), items in parallel.
 
-        Each change is one ``ADD`` or ``DELETE`` of the id on a set: idempotent, so a
-        replayed stream record or a retried batch leaves the same index."""
+        Adding or deleting an id in a set is idempotent, so a replayed stream record or a
+        retried batch leaves the same index; no read-modify-write, no lost update."""
         bucket = bucket_of(project_id)
+        by_item: dict[tuple[str, str], list[tuple[str, bool]]] = {}
+        for status, key, set_name, add in changes:
+            by_item.setdefault((status, key), []).append((set_name, add))
 
-        def apply(change: tuple[str, str, str, bool]) -> None:
-            status, key, set_name, add = change
+        def apply(item: tuple[tuple[str, str], list[tuple[str, bool]]]) -> None:
+            (status, key), sets = item
+            names = {f"#s{n}": set_name for n, (set_name, _) in enumerate(sets)}
+            added = [f"#s{n} :id" for n, (_, add) in enumerate(sets) if add]
+            deleted = [f"#s{n} :id" for n, (_, add) in enumerate(sets) if not add]
+            expression = " ".join(
+                part
+                for part in (
+                    f"ADD {', '.join(added)}" if added else "",
+                    f"DELETE {', '.join(deleted)}" if deleted else "",
+                )
+                if part
+            )
             self.client.update_item(
                 TableName=self.table,
                 Key={"pk": {"S": posting_pk(status, key)}, "sk": {"S": bucket}},
-                UpdateExpression=f"{'ADD' if add else 'DELETE'} #s :id",
-                ExpressionAttributeNames={"#s": set_name},
+                UpdateExpression=expression,
+                ExpressionAttributeNames=names,
                 ExpressionAttributeValues={":id": {"SS": [project_id]}},
             )
 
-        list(_POOL.map(apply, changes))
+        list(_POOL.map(apply, by_item.items()))
 
     def postings(self, status: str, keys: list[str]) -> list[dict[str, set[str]]]:
         """For each term or facet key: ``{"title": ids, "body": ids, "ids": ids}`` over all its buckets."""
