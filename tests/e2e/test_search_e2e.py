@@ -50,7 +50,9 @@ def test_a_new_edited_and_ended_project_shows_up_correctly_within_seconds(stack:
     assert _eventually(lambda: _search(stack, q="玉树")["total"] == 1)
     found_after = time.monotonic() - started
     # When it is edited and then ends
-    edited = project_item(**{**project.attribute_values, "title": "玉树高原儿童视力筛查", "updated_at": "2099-01-01T00:00:00Z"})
+    edited = project_item(
+        **{**project.attribute_values, "title": "玉树高原儿童视力筛查", "updated_at": "2099-01-01T00:00:00Z"}
+    )
     _put(stack, edited)
     assert _eventually(lambda: _search(stack, q="视力筛查")["total"] == 1)
     ended = project_item(**{**edited.attribute_values, "status": "ended", "updated_at": "2099-01-02T00:00:00Z"})
@@ -61,7 +63,11 @@ def test_a_new_edited_and_ended_project_shows_up_correctly_within_seconds(stack:
 
 
 def test_bad_parameters_over_http(stack: Any) -> None:
-    for params, code in [({"sort": "hottest"}, "unknown_sort"), ({"limit": "10000"}, "limit_out_of_range"), ({"cursor": "x.y"}, "invalid_cursor")]:
+    for params, code in [
+        ({"sort": "hottest"}, "unknown_sort"),
+        ({"limit": "10000"}, "limit_out_of_range"),
+        ({"cursor": "x.y"}, "invalid_cursor"),
+    ]:
         response = requests.get(f"{stack.api_url}/projects", params=params, timeout=10)
         assert 400 <= response.status_code < 500
         assert response.json()["error"]["code"] == code

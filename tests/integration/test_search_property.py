@@ -27,16 +27,21 @@ from tests.search_oracle import brute_force
 
 EXAMPLES = int(os.environ.get("SEARCH_PROPERTY_EXAMPLES", "40"))
 KEY = b"property-cursor-key"
-# A small alphabet so that random texts and queries collide often.
-HAN = "武汉医疗乡村振兴疫情防控教育助学爱心"
-TEXT = st.text(alphabet=HAN + "ab12 ，", max_size=10)
-QUERY_TEXT = st.text(alphabet=HAN + "ab12 ", max_size=5)
-STATUSES = [*SEARCHABLE_STATUSES, "draft", "offline"]
+# Texts from a small vocabulary (plus random characters) so that random texts and
+# queries collide often: matches in titles, in bodies, partial words, mixed scripts.
+WORDS = ["武汉", "医疗", "汉医", "乡村", "振兴", "疫情", "2020", "covid", "cov", "爱", "，", " ", "A"]
+TEXT = st.lists(st.one_of(st.sampled_from(WORDS), st.text(alphabet="武汉医疗村爱a1 ", max_size=2)), max_size=5).map(
+    "".join
+)
+QUERY_TEXT = st.lists(
+    st.one_of(st.sampled_from(WORDS), st.text(alphabet="武汉医疗村爱a1", min_size=1, max_size=2)), max_size=2
+).map("".join)
+STATUSES = ["online"] * 6 + ["ended", "closed", "draft", "offline"]
 
 project_versions = st.fixed_dictionaries(
     {
         "title": TEXT,
-        "summary": st.text(alphabet=HAN + " ", max_size=4),
+        "summary": st.sampled_from(["", "爱", "武汉 爱心", "乡村医疗"]),
         "description": TEXT,
         "status": st.sampled_from(STATUSES),
         "category": st.sampled_from(["医疗救助", "教育助学"]),
@@ -49,17 +54,28 @@ project_versions = st.fixed_dictionaries(
 queries = st.fixed_dictionaries(
     {
         "q": QUERY_TEXT,
-        "status": st.sampled_from(SEARCHABLE_STATUSES),
+        "status": st.sampled_from(["online"] * 4 + list(SEARCHABLE_STATUSES)),
         "sort": st.sampled_from([None, *[s.value for s in Sort]]),
         "limit": st.integers(min_value=1, max_value=4),
-        "filters": st.dictionaries(
-            st.sampled_from(["category", "city", "campaign_id"]),
-            st.sampled_from(["医疗救助", "教育助学", "武汉市", "c1"]),
-            max_size=2,
+        "filters": st.just({})
+        | st.just({})
+        | st.fixed_dictionaries(
+            {},
+            optional={
+                "category": st.sampled_from(["医疗救助", "教育助学"]),
+                "city": st.sampled_from(["武汉市", "黄冈市"]),
+                "campaign_id": st.just("c1"),
+            },
         ),
     }
 )
 examples_run = 0
+
+
+def _substring_of(text: str) -> st.SearchStrategy[str]:
+    return st.tuples(st.integers(0, len(text)), st.integers(1, 4)).map(lambda ab: text[ab[0] : ab[0] + ab[1]])
+
+
 examples_passed = 0
 
 
@@ -79,11 +95,12 @@ def _fresh_search_table(settings_: Any) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    histories=st.lists(st.lists(project_versions, min_size=1, max_size=2), min_size=1, max_size=6),
+    histories=st.lists(st.lists(project_versions, min_size=1, max_size=2), min_size=2, max_size=8),
     asked=st.lists(queries, min_size=1, max_size=4),
+    data=st.data(),
 )
 def test_search_equals_brute_force(
-    aws: Any, histories: list[list[dict[str, Any]]], asked: list[dict[str, Any]]
+    aws: Any, histories: list[list[dict[str, Any]]], asked: list[dict[str, Any]], data: st.DataObject
 ) -> None:
     global examples_run, examples_passed
     examples_run += 1
@@ -100,8 +117,11 @@ def test_search_equals_brute_force(
             previous = project
         assert previous is not None
         latest.append(previous.attribute_values)
+    texts = [p[f] for p in latest for f in ("title", "description") if p[f].strip()]
     for spec in asked:
         q = spec["q"].strip()
+        if texts and data.draw(st.booleans(), label="q from the data"):
+            q = data.draw(_substring_of(data.draw(st.sampled_from(texts))), label="q").strip()
         sort = Sort(spec["sort"] or ("relevance" if q else "newest"))
         query = SearchQuery(q=q, status=spec["status"], sort=sort, filters=spec["filters"])
         # When the query is paged to its end
