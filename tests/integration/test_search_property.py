@@ -25,7 +25,7 @@ from chalicelib.logic.search.service import SearchRequest, index_for, search_pro
 from tests.factories_search import project_item, stream_record
 from tests.search_oracle import brute_force
 
-EXAMPLES = int(os.environ.get("SEARCH_PROPERTY_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("SEARCH_PROPERTY_EXAMPLES", "25"))
 KEY = b"property-cursor-key"
 # Texts from a small vocabulary (plus random characters) so that random texts and
 # queries collide often: matches in titles, in bodies, partial words, mixed scripts.
@@ -156,6 +156,6 @@ def _report() -> Any:
             head
             + "\n\n## Property test\n\n"
             + f"`SEARCH_PROPERTY_REPORT=1 SEARCH_PROPERTY_EXAMPLES={EXAMPLES} .venv/bin/pytest tests/integration/test_search_property.py`: "
-            + f"{examples_run} random examples (each: up to 6 projects with up to 2 versions through the stream indexer, "
+            + f"{examples_run} random examples (each: 2 to 8 projects with up to 2 versions through the stream indexer, "
             + "up to 4 random queries paged to the end) — search equalled the brute-force filter in every one.\n"
         )
