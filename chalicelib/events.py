@@ -12,6 +12,7 @@ from chalice import Chalice
 
 from chalicelib.config import Settings
 from chalicelib.logic.imports import events as imports_events
+from chalicelib.logic.search import handlers as search_handlers
 from chalicelib.workers import receipts
 
 
@@ -19,6 +20,4 @@ def register_event_handlers(app: Chalice, settings: Settings) -> None:
     """Attach every non-HTTP handler to ``app``."""
     receipts.register(app, settings)
     imports_events.register(app, settings)
-    from chalicelib.logic.search import handlers as search_handlers
-
     search_handlers.register(app, settings)
