@@ -10,7 +10,8 @@ independent reading of the same rules:
   description where it stands alone (a one-character Han run);
 * a Latin/digit word of the query (cut to 15 characters) matches a field
   with a word that starts with it;
-* a project matches when every query term matches its title or body, and it
+* a project matches when every query term matches its title or body (summary, description,
+  category, province, city), and it
   has the query's status and every filter value; score = 2 per term in the
   title + 1 per term only in the body; order as ``chalicelib.logic.search.model.sort_key``.
 """
@@ -22,6 +23,9 @@ from typing import Any
 
 from chalicelib.logic.search.analysis import normalize, query_terms, runs
 from chalicelib.logic.search.model import SearchQuery, Sort, sort_key
+
+# The body: summary, description, and the category and place labels (searchable words too).
+BODY_FIELDS = ("summary", "description", "category", "province", "city")
 
 
 def _term_in(term: str, text: str, *, title: bool) -> bool:
@@ -46,7 +50,7 @@ def matches(project: dict[str, Any], query: SearchQuery) -> tuple[bool, int]:
     for term in query_terms(query.q):
         if _term_in(term, project["title"], title=True):
             score += 2
-        elif _term_in(term, project["summary"], title=False) or _term_in(term, project["description"], title=False):
+        elif any(_term_in(term, project.get(f) or "", title=False) for f in BODY_FIELDS):
             score += 1
         else:
             return False, 0

@@ -19,7 +19,7 @@ filter) are:
   character becomes that character; a query word becomes itself (cut to
   ``MAX_PREFIX`` characters) and matches any indexed word it is a prefix of;
 * a project matches ``q`` when every query term matches its title or its
-  body (summary + description); a single Han character matches the title
+  body (summary + description + category + province + city); a single Han character matches the title
   anywhere, the body only as a one-character run (bodies are not indexed
   character by character: it would double the index for queries nobody
   types).

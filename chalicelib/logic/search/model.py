@@ -59,7 +59,9 @@ class ProjectDocument:
         return self.status in SEARCHABLE_STATUSES
 
     def terms(self) -> ProjectTerms:
-        return ProjectTerms.of(self.title, self.summary, self.description)
+        # The category and place are searchable words too: a donor typing 医疗 or 武汉 means them.
+        labels = " ".join((self.category, self.province, self.city))
+        return ProjectTerms.of(self.title, self.summary, f"{self.description} {labels}")
 
     def facets(self) -> set[str]:
         """Filter values the project can be found by (``*`` = every project of its status)."""
