@@ -94,7 +94,7 @@ def test_a_new_edited_and_ended_project_shows_up_correctly_within_seconds(quiet_
     ended = project_item(**{**edited.attribute_values, "status": "ended", "updated_at": "2099-01-02T00:00:00Z"})
     _put(stack, ended)
     assert _eventually(lambda: _search(stack, q="视力筛查")["total"] == 0)
-    assert _search(stack, q="视力筛查", status="ended")["total"] == 1
+    assert _eventually(lambda: _search(stack, q="视力筛查", status="ended")["total"] == 1)
     print(f"found {found_after:.2f}s after the write")
 
 

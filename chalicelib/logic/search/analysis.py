@@ -6,8 +6,8 @@ words with their prefixes. Users type Chinese without spaces and stop
 mid-word; bigrams match any substring of two or more Han characters without
 knowing where words end (``武汉医疗`` finds ``武汉市医疗物资``'s ``武汉`` and
 ``医疗``), and a new name (``雷神山``) needs no dictionary update. The price is
-some imprecision: every bigram of the query must occur, but not necessarily
-next to each other (``武汉医疗`` = 武汉 + 汉医 + 医疗). See docs/readme/search.md.
+some imprecision: the tiling bigrams of the query must occur, but not necessarily
+next to each other (``武汉医疗`` = 武汉 + 医疗, anywhere in the project). See docs/readme/search.md.
 
 The exact semantics (which the property test checks against a brute-force
 filter) are:
@@ -15,7 +15,8 @@ filter) are:
 * text is NFKC-normalised and lower-cased; it splits into *Han runs*
   (consecutive CJK ideographs) and *words* (consecutive ``[a-z0-9]``);
   anything else separates;
-* a query Han run of 2+ characters becomes its bigrams; a query Han run of 1
+* a query Han run of 2+ characters becomes the bigrams that tile it (``武汉医疗`` ->
+  武汉 + 医疗; odd lengths end with an overlapping pair); a query Han run of 1
   character becomes that character; a query word becomes itself (cut to
   ``MAX_PREFIX`` characters) and matches any indexed word it is a prefix of;
 * a project matches ``q`` when every query term matches its title or its
@@ -78,11 +79,21 @@ def index_terms(text: str, *, with_unigrams: bool) -> set[str]:
     return terms
 
 
+def _tiling_bigrams(run: str) -> list[str]:
+    """Bigrams that cover the run without the ones straddling a likely word boundary:
+    ``武汉医疗`` -> 武汉 医疗 (not 汉医), ``白血病患儿`` -> 白血 病患 患儿. Requiring the straddling
+    bigrams too would miss 武汉 + 医疗 written apart, which is what a donor means."""
+    pieces = [run[i : i + 2] for i in range(0, len(run) - 1, 2)]
+    if len(run) % 2:
+        pieces.append(run[-2:])
+    return pieces
+
+
 def query_terms(q: str) -> list[str]:
     """The terms every match must contain, in query order, without repeats."""
     ordered: list[str] = []
     for kind, run in runs(q):
-        pieces = [run[:MAX_PREFIX]] if kind == "word" else (_bigrams(run) if len(run) > 1 else [run])
+        pieces = [run[:MAX_PREFIX]] if kind == "word" else (_tiling_bigrams(run) if len(run) > 1 else [run])
         for piece in pieces:
             if piece not in ordered:
                 ordered.append(piece)
