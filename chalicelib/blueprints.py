@@ -17,6 +17,7 @@ from chalicelib.api import (
     payments,
     projects,
     receipts,
+    search,
     system,
 )
 
@@ -31,4 +32,5 @@ BLUEPRINTS: list[Blueprint] = [
     campaigns.bp,
     imports.bp,
     compliance.bp,
+    search.bp,
 ]

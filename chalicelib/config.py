@@ -67,6 +67,9 @@ class Settings(BaseModel):
     notify_clock_skew_seconds: int = Field(default=300, alias="GONGYI_NOTIFY_CLOCK_SKEW_SECONDS", ge=1)
     # Compliance: the SNS topic the notification outbox is delivered to (empty locally: only marked stored).
     notifications_topic_arn: str = Field(default="", alias="GONGYI_NOTIFICATIONS_TOPIC_ARN")
+    # search: key of the signature on paging cursors (integrity only: a cursor is not secret,
+    # forging one would only choose where a public listing resumes).
+    search_cursor_key: str = Field(default="gongyi-search-cursor-v1", alias="GONGYI_SEARCH_CURSOR_KEY", min_length=8)
 
     @model_validator(mode="after")
     def _stage_rules(self) -> Settings:

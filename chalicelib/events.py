@@ -12,6 +12,7 @@ from chalice import Chalice
 
 from chalicelib.config import Settings
 from chalicelib.logic.imports import events as imports_events
+from chalicelib.logic.search import handlers as search_handlers
 from chalicelib.workers import receipts
 
 
@@ -22,3 +23,4 @@ def register_event_handlers(app: Chalice, settings: Settings) -> None:
     from chalicelib.logic.compliance import schedules as compliance_schedules
 
     compliance_schedules.register(app, settings)
+    search_handlers.register(app, settings)

@@ -43,7 +43,9 @@ def moto_server() -> Iterator[str]:
 
     from scripts.moto_server import serialized
 
-    server = make_server("127.0.0.1", AWS_PORT, serialized(DomainDispatcherApplication(create_backend_app)), threaded=True)
+    server = make_server(
+        "127.0.0.1", AWS_PORT, serialized(DomainDispatcherApplication(create_backend_app)), threaded=True
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{AWS_PORT}"
@@ -87,6 +89,9 @@ def auth() -> Callable[..., dict[str, str]]:
     """``auth(role, org_id=None, sub=None)``: headers with a bearer token and JSON content type."""
 
     def headers(role: str, org_id: str | None = None, sub: str | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {local_token(role, org_id=org_id, sub=sub)}", "Content-Type": "application/json"}
+        return {
+            "Authorization": f"Bearer {local_token(role, org_id=org_id, sub=sub)}",
+            "Content-Type": "application/json",
+        }
 
     return headers

@@ -70,7 +70,10 @@ def _operation(spec: RouteSpec, refs: dict[str, dict[str, Any]]) -> dict[str, An
     op["responses"][str(spec.status)] = ok
     for code, text in spec.extra_responses.items():
         op["responses"][str(code)] = {"description": text}
-    error_codes: dict[str, str] = {"4XX": "client error (see error.code)", "500": "internal error with a correlation id"}
+    error_codes: dict[str, str] = {
+        "4XX": "client error (see error.code)",
+        "500": "internal error with a correlation id",
+    }
     if spec.auth == "required":
         op["security"] = [{"bearer": []}]
         error_codes["401"] = "missing, malformed, badly signed or expired token"
@@ -78,7 +81,9 @@ def _operation(spec: RouteSpec, refs: dict[str, dict[str, Any]]) -> dict[str, An
     elif spec.auth == "optional":
         op["security"] = [{}, {"bearer": []}]
     for status_key, text in error_codes.items():
-        op["responses"].setdefault(status_key, {"description": text, "content": {"application/json": {"schema": _ERROR_REF}}})
+        op["responses"].setdefault(
+            status_key, {"description": text, "content": {"application/json": {"schema": _ERROR_REF}}}
+        )
     return op
 
 

@@ -51,6 +51,7 @@ class ProjectModel(GongyiModel):
 
     class Meta:
         table_name = "unbound"
+        stream_view_type = "NEW_AND_OLD_IMAGES"  # search indexes projects from this stream
 
     project_id = UnicodeAttribute(hash_key=True)
     org_id = UnicodeAttribute()  # the qualified charity raising the money

@@ -7,7 +7,11 @@ from infra.build import merge_template
 
 def _normalize_gsis(gsis):
     return sorted(
-        (g["IndexName"], tuple((k["AttributeName"], k["KeyType"]) for k in g["KeySchema"]), g["Projection"]["ProjectionType"])
+        (
+            g["IndexName"],
+            tuple((k["AttributeName"], k["KeyType"]) for k in g["KeySchema"]),
+            g["Projection"]["ProjectionType"],
+        )
         for g in gsis or []
     )
 
@@ -26,7 +30,9 @@ def test_local_tables_match_the_deployed_template(aws):
     for name, props in declared.items():
         live = ddb.describe_table(TableName=name)["Table"]
         assert live["KeySchema"] == props["KeySchema"], name
-        assert _normalize_gsis(live.get("GlobalSecondaryIndexes")) == _normalize_gsis(props.get("GlobalSecondaryIndexes")), name
+        assert _normalize_gsis(live.get("GlobalSecondaryIndexes")) == _normalize_gsis(
+            props.get("GlobalSecondaryIndexes")
+        ), name
         live_stream = live.get("StreamSpecification", {}).get("StreamViewType")
         assert live_stream == props.get("StreamSpecification", {}).get("StreamViewType"), name
         ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]

@@ -39,7 +39,9 @@ def probe_client():
 
 def test_valid_body_is_parsed_and_returned(aws, auth):
     with probe_client() as client:
-        response = client.http.post("/things", headers=auth("platform_admin"), body='{"name": "口罩", "amount_fen": 100}')
+        response = client.http.post(
+            "/things", headers=auth("platform_admin"), body='{"name": "口罩", "amount_fen": 100}'
+        )
     assert response.status_code == 201
     assert response.json_body == {"name": "口罩", "amount_fen": 100}
 

@@ -67,7 +67,9 @@ def test_malformed_badly_signed_and_expired_tokens_are_401(client, tmp_path):
 
 def test_org_admin_token_without_org_is_rejected(client):
     private, _ = ensure_keypair(STATE_DIR)
-    response = client.http.get("/me", headers={"Authorization": f"Bearer {mint_token(private.read_bytes(), role='org_admin', sub='x')}"})
+    response = client.http.get(
+        "/me", headers={"Authorization": f"Bearer {mint_token(private.read_bytes(), role='org_admin', sub='x')}"}
+    )
     assert response.status_code == 401
 
 

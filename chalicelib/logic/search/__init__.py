@@ -1,0 +1,1 @@
+"""Project search: analysis, the ``SearchIndex`` interface, its DynamoDB implementation, the indexer."""
