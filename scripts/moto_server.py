@@ -7,6 +7,7 @@ conditional writes and transactions atomic, as they are in DynamoDB.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterable
@@ -36,6 +37,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     os.environ.setdefault("MOTO_PORT", str(args.port))
+    # The event pump polls several times a second: keep the access log out of the console.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = DomainDispatcherApplication(create_backend_app)
     run_simple("127.0.0.1", args.port, serialized(app), threaded=True, request_handler=MotoRequestHandler)
 
