@@ -169,10 +169,13 @@ def run(aws_port: int, api_port: int) -> int:
 
     def stop(*_: object) -> None:
         nonlocal stopping
-        if not stopping:
-            stopping = True
-            print("\nstopping the local stack ...")
-            stack.stop()
+        if stopping:
+            return  # a second Ctrl-C must not cut the shutdown short and orphan the children
+        stopping = True
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("\nstopping the local stack ...")
+        stack.stop()
         sys.exit(0)
 
     signal.signal(signal.SIGINT, stop)
