@@ -46,6 +46,19 @@ def api_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+def as_section(text: str) -> str:
+    """An area doc titled with ``#`` becomes a ``##`` section (code blocks untouched)."""
+    lines = text.strip().splitlines()
+    if not lines or not lines[0].startswith("# "):
+        return text.strip() + "\n"
+    out, fenced = [], False
+    for line in lines:
+        if line.startswith("```"):
+            fenced = not fenced
+        out.append("#" + line if not fenced and line.startswith("#") else line)
+    return "\n".join(out) + "\n"
+
+
 def render() -> str:
     parts = sorted(PARTS.glob("*.md"))
     intro = [p for p in parts if p.name.startswith("0")]
@@ -54,7 +67,7 @@ def render() -> str:
     areas.sort(key=lambda p: AREA_ORDER.index(p.stem) if p.stem in AREA_ORDER else len(AREA_ORDER))
     chunks = [p.read_text().strip() + "\n" for p in intro]
     chunks.append(api_table())
-    chunks += [p.read_text().strip() + "\n" for p in areas + tail]
+    chunks += [as_section(p.read_text()) for p in areas + tail]
     return "\n".join(chunks)
 
 
