@@ -128,9 +128,9 @@ def test_sorts_newest_ending_soon_and_most_raised(index: Any, aws: Any) -> None:
     assert titles(index) == ["丙项目", "乙项目", "甲项目"]
     assert titles(index, sort="ending_soon") == ["乙项目", "丙项目", "甲项目"]
     # When donations are paid (counters move) and the donations stream says so
-    ProjectCounterModel(a.project_id, 0, amount_fen=5_000).save()
-    ProjectCounterModel(a.project_id, 3, amount_fen=7_000).save()
-    ProjectCounterModel(c.project_id, 1, amount_fen=9_000).save()
+    ProjectCounterModel.for_shard(a.project_id, 0, amount_fen=5_000).save()
+    ProjectCounterModel.for_shard(a.project_id, 3, amount_fen=7_000).save()
+    ProjectCounterModel.for_shard(c.project_id, 1, amount_fen=9_000).save()
     paid = [
         {
             "dynamodb": {

@@ -66,7 +66,7 @@ class DynamoSearchIndex:
         # Postings and columns first, the card last: if this is interrupted the card still
         # describes the old postings, so the retry computes the same diff (ADD/DELETE are idempotent).
         self.store.change_postings(doc.project_id, changes)
-        raised = read_totals(doc.project_id).amount_fen
+        raised = read_totals(doc.project_id, doc.counter_shards).amount_fen
         if card and card["facets"] and (not doc.searchable or card["status"] != doc.status):
             self.store.remove_columns(card["status"], doc.project_id, ALL_COLUMNS)
         if doc.searchable:

@@ -53,6 +53,7 @@ class ProjectDocument:
     end_at: str
     target_fen: int
     cover_image_key: str | None = None
+    counter_shards: int = 10  # how many sharded counters hold its totals
 
     @property
     def searchable(self) -> bool:
@@ -91,6 +92,7 @@ class ProjectDocument:
             end_at=project.end_at or "",
             target_fen=int(project.target_fen or 0),
             cover_image_key=project.cover_image_key,
+            counter_shards=int(getattr(project, "counter_shards", None) or 10),
         )
 
 
