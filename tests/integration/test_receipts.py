@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from chalicelib.dal.receipts import ReceiptCounterModel, ReceiptModel, get_receipt
 from chalicelib.logic.receipts.issuing import on_donation_change, render_receipt_set
 from chalicelib.logic.receipts.numbering import ReceiptNumberAllocator
-from chalicelib.workers.receipts import ISSUER, RENDERER
+from chalicelib.functions.receipts import ISSUER, RENDERER
 from tests.factories_receipts import (
     CHARITY_NAME,
     PROJECT_TITLE,

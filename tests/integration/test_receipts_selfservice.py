@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.clock import SHANGHAI, parse_iso
 from chalicelib.dal.receipts import get_receipt
-from chalicelib.workers.receipts import RENDERER
+from chalicelib.functions.receipts import RENDERER
 from tests.factories_receipts import make_charity, make_donation, make_project, stream_event, stream_record
 from tests.integration.test_receipts import issue
 

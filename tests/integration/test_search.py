@@ -245,7 +245,7 @@ def test_bad_parameters_get_4xx_with_a_clear_code(client: Any, query: str, statu
 
 
 def test_the_stream_handler_indexes_projects(client: Any, aws: Any) -> None:
-    from chalicelib.logic.search.handlers import PROJECTS_HANDLER
+    from chalicelib.functions.search import PROJECTS_HANDLER
 
     project = project_item(title="黄冈助老行动")
     project.save()

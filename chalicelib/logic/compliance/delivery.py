@@ -20,23 +20,31 @@ def _text(image: dict[str, Any], name: str) -> str | None:
     return value.get("S") if isinstance(value, dict) else None
 
 
+def deliver_record(record: dict[str, Any], settings: Settings) -> dict[str, int]:
+    """Publish (dev/prod) and mark delivered one notifications-stream record; replays are no-ops."""
+    if record.get("eventName") != "INSERT":
+        return {"delivered": 0, "published": 0}
+    image = (record.get("dynamodb") or {}).get("NewImage") or {}
+    recipient, sort_key = _text(image, "recipient"), _text(image, "sort_key")
+    if not recipient or not sort_key or _text(image, "delivered_at"):
+        return {"delivered": 0, "published": 0}
+    published = 0
+    if settings.notifications_topic_arn:
+        publish_notification(
+            settings,
+            recipient=recipient,
+            kind=_text(image, "kind") or "notice",
+            message=_text(image, "message") or "",
+            dedupe_key=_text(image, "dedupe_key") or sort_key,
+        )
+        published = 1
+    return {"delivered": mark_delivered(recipient, sort_key, delivered_at=to_iso(utcnow())), "published": published}
+
+
 def deliver_records(records: list[dict[str, Any]], settings: Settings) -> dict[str, int]:
-    delivered = published = 0
+    """Deliver each record in turn; the counts of what was delivered and published."""
+    totals = {"delivered": 0, "published": 0}
     for record in records:
-        if record.get("eventName") != "INSERT":
-            continue
-        image = (record.get("dynamodb") or {}).get("NewImage") or {}
-        recipient, sort_key = _text(image, "recipient"), _text(image, "sort_key")
-        if not recipient or not sort_key or _text(image, "delivered_at"):
-            continue
-        if settings.notifications_topic_arn:
-            publish_notification(
-                settings,
-                recipient=recipient,
-                kind=_text(image, "kind") or "notice",
-                message=_text(image, "message") or "",
-                dedupe_key=_text(image, "dedupe_key") or sort_key,
-            )
-            published += 1
-        delivered += mark_delivered(recipient, sort_key, delivered_at=to_iso(utcnow()))
-    return {"delivered": delivered, "published": published}
+        for name, count in deliver_record(record, settings).items():
+            totals[name] += count
+    return totals

@@ -1,7 +1,7 @@
 """The 三证 as PDF: 感谢信, 捐赠证书, 捐赠票据.
 
 Imports reportlab at module level, so it is imported ONLY inside the renderer's
-handler body (``chalicelib.workers.receipts``), never by ``app.py``'s import
+handler body (``chalicelib.functions.receipts``), never by ``app.py``'s import
 path (a test checks it). Text uses reportlab's built-in CID font STSong-Light
 (one of Adobe's standard CJK fonts, which every PDF reader carries): no font
 file is embedded, documents stay a few KB, and text extraction returns the

@@ -1,6 +1,6 @@
 """Keep the search index in step with the projects table and donations.
 
-Fed by two DynamoDB streams (see ``chalicelib.logic.search.handlers``):
+Fed by two DynamoDB streams (see ``chalicelib.functions.search``):
 
 * projects (NEW_AND_OLD_IMAGES): a created, edited or re-statused project is
   upserted; a deleted one removed. Records that change nothing search shows

@@ -1,0 +1,62 @@
+"""The receipt workers, each fed by a DynamoDB stream.
+
+- ``receipt_issuer`` (donations stream): numbers provider-paid donations and
+  voids refunded ones. No PDF library.
+- ``receipt_renderer`` (receipts stream): renders and stores the 三证 of sets
+  in status ``allocated``. The only function that imports reportlab, and only
+  inside its body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.config import Settings
+from chalicelib.functions import LambdaFunction, Stream, Uses, process_stream_batch
+
+ISSUER = "receipt_issuer"
+RENDERER = "receipt_renderer"
+
+
+def _new_image(record: Any) -> dict[str, Any] | None:
+    return record.dynamodb.new_image if record.dynamodb else None
+
+
+def issue_receipts(settings: Settings, event: Any) -> dict[str, Any]:
+    from chalicelib.bootstrap import bootstrap
+    from chalicelib.logic.receipts.issuing import on_donation_change
+
+    current = bootstrap()
+    return process_stream_batch(event, lambda record: str(on_donation_change(current, _new_image(record))))
+
+
+def render_receipts(settings: Settings, event: Any) -> dict[str, Any]:
+    from chalicelib.bootstrap import bootstrap
+    from chalicelib.logic.receipts import documents  # noqa: F401 - reportlab, here and only here
+    from chalicelib.logic.receipts.issuing import render_receipt_set
+
+    current = bootstrap()
+
+    def render(record: Any) -> str:
+        image = _new_image(record)
+        if not image or image.get("status") != "allocated":
+            return "ignored"
+        return render_receipt_set(current, str(image["donation_id"]))
+
+    return process_stream_batch(event, render)
+
+
+FUNCTIONS = [
+    LambdaFunction(
+        name=ISSUER,
+        trigger=Stream(table="donations", batch_size=50),
+        body=issue_receipts,
+        uses=Uses(tables=("donations", "receipts", "receipt-counters", "projects", "orgs")),
+    ),
+    LambdaFunction(
+        name=RENDERER,
+        trigger=Stream(table="receipts", batch_size=10),
+        body=render_receipts,
+        uses=Uses(tables=("receipts", "donations", "projects", "orgs"), buckets=("receipts_bucket",)),
+    ),
+]
