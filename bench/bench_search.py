@@ -120,7 +120,7 @@ def run(settings: Any, args: argparse.Namespace) -> int:
     from chalicelib.dal.base import bind_models
     from chalicelib.dal.projects import ProjectModel
     from chalicelib.dal.search import SearchIndexModel
-    from chalicelib.logic.search.dynamo import DynamoSearchIndex, bulk_index_items
+    from chalicelib.dal.search_index import DynamoSearchIndex, bulk_index_items
     from chalicelib.logic.search.model import ProjectDocument
     from infra.build import _create_table_kwargs, table_resource
     from tests.search_oracle import brute_force

@@ -77,7 +77,8 @@ _NUMBER_FIELDS = ("target_fen", "raised_fen")
 _SET_FIELDS = ("campaign_ids", "title_terms", "body_terms", "facets")
 
 
-def _encode_card(card: dict[str, Any]) -> dict[str, Any]:
+def encode_card(card: dict[str, Any]) -> dict[str, Any]:
+    """The stored form of a card."""
     item: dict[str, Any] = {"pk": {"S": card_pk(card["project_id"])}, "sk": {"S": CARD_SK}}
     for name in _STRING_FIELDS:
         if card.get(name) is not None:
@@ -89,6 +90,22 @@ def _encode_card(card: dict[str, Any]) -> dict[str, Any]:
         if values:  # DynamoDB sets cannot be empty
             item[name] = {"SS": values}
     return item
+
+
+def _encode_value(value: str | int) -> dict[str, str]:
+    return {"N": str(value)} if isinstance(value, int) else {"S": value}
+
+
+def posting_item(status: str, key: str, bucket: str, sets: dict[str, set[str]]) -> dict[str, Any]:
+    """The stored form of one bucket of a term's or facet's postings (for bulk loads)."""
+    item: dict[str, Any] = {"pk": {"S": posting_pk(status, key)}, "sk": {"S": bucket}}
+    return {**item, **{name: {"SS": sorted(ids)} for name, ids in sets.items()}}
+
+
+def column_item(status: str, name: str, bucket: str, values: dict[str, str | int]) -> dict[str, Any]:
+    """The stored form of one bucket of a sort column, ``project_id -> value`` (for bulk loads)."""
+    item: dict[str, Any] = {"pk": {"S": column_pk(status, name)}, "sk": {"S": bucket}}
+    return {**item, **{pid: _encode_value(value) for pid, value in values.items()}}
 
 
 def _decode_card(item: dict[str, Any]) -> dict[str, Any]:
@@ -118,7 +135,7 @@ class SearchStore:
         return _decode_card(got["Item"]) if "Item" in got else None
 
     def put_card(self, card: dict[str, Any]) -> None:
-        self.client.put_item(TableName=self.table, Item=_encode_card(card))
+        self.client.put_item(TableName=self.table, Item=encode_card(card))
 
     def cards(self, project_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Cards by id (BatchGetItem, 100 keys a call; unprocessed keys retried)."""
@@ -207,14 +224,12 @@ class SearchStore:
         bucket = bucket_of(project_id)
 
         def apply(name: str) -> None:
-            value = values[name]
-            encoded = {"N": str(value)} if isinstance(value, int) else {"S": value}
             self.client.update_item(
                 TableName=self.table,
                 Key={"pk": {"S": column_pk(status, name)}, "sk": {"S": bucket}},
                 UpdateExpression="SET #p = :v",
                 ExpressionAttributeNames={"#p": project_id},
-                ExpressionAttributeValues={":v": encoded},
+                ExpressionAttributeValues={":v": _encode_value(values[name])},
             )
 
         list(_POOL.map(apply, values))
@@ -264,8 +279,3 @@ class SearchStore:
             request: dict[str, Any] = {self.table: [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]}
             while request:
                 request = self.client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
-
-
-def encode_card(card: dict[str, Any]) -> dict[str, Any]:
-    """The stored form of a card (for bulk loads)."""
-    return _encode_card(card)

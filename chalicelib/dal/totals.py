@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.dal.base import GongyiModel
+from chalicelib.dal.conditions import condition_failed
 
 
 class ProjectCounterModel(GongyiModel):
@@ -38,7 +40,8 @@ class ProjectCounterModel(GongyiModel):
     @classmethod
     def for_shard(cls, project_id: str, shard: int, **values: int) -> ProjectCounterModel:
         """The counter item of one shard (pass amounts to build a full item)."""
-        return cls(counter_key=cls.key(project_id, shard), project_id=project_id, shard=int(shard), **values)
+        attributes: dict[str, Any] = {"project_id": project_id, "shard": int(shard), **values}
+        return cls(counter_key=cls.key(project_id, shard), **attributes)
 
     @classmethod
     def label_actions(cls, project_id: str, shard: int) -> list[Any]:
@@ -94,8 +97,6 @@ def raise_counter_shards(project_id: str, counter_shards: int, updated_at: str) 
     Shards only grow, so every earlier donation stays in a shard [0, N) that
     reads and lists still visit.
     """
-    from pynamodb.exceptions import UpdateError  # noqa: PLC0415
-
     from chalicelib.dal.projects import ProjectModel  # noqa: PLC0415
 
     try:
@@ -105,7 +106,7 @@ def raise_counter_shards(project_id: str, counter_shards: int, updated_at: str) 
             & (ProjectModel.counter_shards.does_not_exist() | (ProjectModel.counter_shards < counter_shards)),
         )
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
         try:
             ProjectModel.get(project_id, consistent_read=True)

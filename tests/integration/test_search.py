@@ -175,7 +175,7 @@ def test_paging_is_stable_while_projects_come_and_go(index: Any) -> None:
 
 def test_many_candidates_rank_from_sort_columns(index: Any, aws: Any) -> None:
     from chalicelib.dal.search import SearchStore
-    from chalicelib.logic.search.dynamo import bulk_index_items
+    from chalicelib.dal.search_index import bulk_index_items
     from chalicelib.logic.search.model import ProjectDocument
 
     projects = [
@@ -189,7 +189,7 @@ def test_many_candidates_rank_from_sort_columns(index: Any, aws: Any) -> None:
 
 def test_bulk_build_equals_the_indexer(index: Any, aws: Any) -> None:
     from chalicelib.dal.search import SearchIndexModel
-    from chalicelib.logic.search.dynamo import bulk_index_items
+    from chalicelib.dal.search_index import bulk_index_items
     from chalicelib.logic.search.model import ProjectDocument
 
     a = publish(index, title="武汉医疗2020", description="抗疫物资 covid")

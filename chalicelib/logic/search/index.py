@@ -1,6 +1,6 @@
 """The interface every search back end implements.
 
-``DynamoSearchIndex`` (``chalicelib.logic.search.dynamo``) is today's; an
+``DynamoSearchIndex`` (``chalicelib.dal.search_index``) is today's; an
 OpenSearch implementation would index the same ``ProjectDocument`` (title and
 body fields with a CJK bigram analyzer, keyword fields for the filters) and
 answer the same ``SearchQuery`` with ``search_after`` on the same sort keys.

@@ -39,7 +39,7 @@ class SearchRequest:
 
 def index_for(settings: Settings) -> SearchIndex:
     """The stage's search back end (DynamoDB; an OpenSearch class would plug in here)."""
-    from chalicelib.logic.search.dynamo import DynamoSearchIndex
+    from chalicelib.dal.search_index import DynamoSearchIndex
 
     return DynamoSearchIndex(settings)
 

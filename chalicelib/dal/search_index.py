@@ -6,6 +6,10 @@ smallest, scores title/body matches, then ranks the candidates: up to
 ``CARD_LOOKUP_MAX`` candidates by fetching their cards (one BatchGetItem),
 more by reading the one sort column the order needs (one Query). Only the
 page's cards are fetched to answer. No Scan anywhere.
+
+This is the DynamoDB implementation of ``SearchIndex``
+(``chalicelib.logic.search.index``); the table, its keys and its wire format
+belong to ``chalicelib.dal.search``.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.config import Settings
-from chalicelib.dal.search import SearchStore, bucket_of, column_pk, encode_card, posting_pk
+from chalicelib.dal.search import SearchStore, bucket_of, column_item, encode_card, posting_item
 from chalicelib.dal.totals import read_totals
 from chalicelib.logic.search.analysis import query_terms, relevance
 from chalicelib.logic.search.model import (
@@ -191,11 +195,11 @@ def _card(doc: ProjectDocument, raised: int) -> dict[str, Any]:
 
 
 def bulk_index_items(docs: Iterable[tuple[ProjectDocument, int]]) -> list[dict[str, Any]]:
-    """Every item of a freshly built index of ``(document, amount raised)`` pairs, in wire
-    format for BatchWriteItem: the same postings, columns and cards the indexer writes one
+    """Every item of a freshly built index of ``(document, amount raised)`` pairs, in stored
+    form for BatchWriteItem: the same postings, columns and cards the indexer writes one
     project at a time (rebuilds after an analysis change; benchmarks)."""
-    postings: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    columns: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
+    postings: dict[tuple[str, str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    columns: dict[tuple[str, str, str], dict[str, str | int]] = defaultdict(dict)
     items = []
     for doc, raised in docs:
         card = _card(doc, raised)
@@ -204,17 +208,11 @@ def bulk_index_items(docs: Iterable[tuple[ProjectDocument, int]]) -> list[dict[s
             continue
         bucket = bucket_of(doc.project_id)
         for status, key, set_name in _postings_of(doc.status, card["title_terms"], card["body_terms"], card["facets"]):
-            postings[(posting_pk(status, key), bucket)][set_name].add(doc.project_id)
-        for name, value in (
-            ("created", {"S": doc.created_at}),
-            ("end", {"S": doc.end_at}),
-            ("raised", {"N": str(raised)}),
-        ):
-            columns[(column_pk(doc.status, name), bucket)][doc.project_id] = value
-    for (pk, sk), sets in postings.items():
-        items.append({"pk": {"S": pk}, "sk": {"S": sk}, **{n: {"SS": sorted(ids)} for n, ids in sets.items()}})
-    for (pk, sk), values in columns.items():
-        items.append({"pk": {"S": pk}, "sk": {"S": sk}, **values})
+            postings[(status, key, bucket)][set_name].add(doc.project_id)
+        for name, value in (("created", doc.created_at), ("end", doc.end_at), ("raised", raised)):
+            columns[(doc.status, name, bucket)][doc.project_id] = value
+    items += [posting_item(status, key, bucket, sets) for (status, key, bucket), sets in postings.items()]
+    items += [column_item(status, name, bucket, values) for (status, name, bucket), values in columns.items()]
     return items
 
 
