@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 from pydantic import BaseModel, Field, field_validator
@@ -12,7 +12,10 @@ from pydantic import BaseModel, Field, field_validator
 from chalicelib.api.routing import RequestContext, api_route
 from chalicelib.auth import Role
 from chalicelib.clock import parse_iso, utcnow
-from chalicelib.errors import NotFound, ValidationFailed
+from chalicelib.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from chalicelib.logic.compliance.inbox import Notification
 
 bp = Blueprint(__name__)
 TAGS = ["compliance"]
@@ -61,9 +64,7 @@ class ReportView(BaseModel):
     downloads: dict[str, str] = Field(description="short-lived links to the JSON, CSV and HTML files")
 
 
-def _notifications(recipient: str, limit: int) -> NotificationList:
-    from chalicelib.dal.outbox import notifications_for
-
+def _notification_list(recipient: str, notes: list[Notification]) -> NotificationList:
     return NotificationList(
         recipient=recipient,
         items=[
@@ -74,7 +75,7 @@ def _notifications(recipient: str, limit: int) -> NotificationList:
                 created_at=n.created_at,
                 delivered_at=n.delivered_at,
             )
-            for n in notifications_for(recipient, limit=limit)
+            for n in notes
         ],
     )
 
@@ -90,8 +91,10 @@ def _notifications(recipient: str, limit: int) -> NotificationList:
     tags=TAGS,
 )
 def org_notifications(ctx: RequestContext, org_id: str) -> NotificationList:
+    from chalicelib.logic.compliance.inbox import notifications_of_org
+
     ctx.require_principal().require_org(org_id)
-    return _notifications(f"org#{org_id}", ctx.query.limit)
+    return _notification_list(f"org#{org_id}", notifications_of_org(org_id, ctx.query.limit))
 
 
 @api_route(
@@ -105,7 +108,9 @@ def org_notifications(ctx: RequestContext, org_id: str) -> NotificationList:
     tags=TAGS,
 )
 def platform_alerts(ctx: RequestContext) -> NotificationList:
-    return _notifications("platform", ctx.query.limit)
+    from chalicelib.logic.compliance import inbox
+
+    return _notification_list("platform", inbox.platform_alerts(ctx.query.limit))
 
 
 @api_route(
@@ -118,14 +123,12 @@ def platform_alerts(ctx: RequestContext) -> NotificationList:
     tags=TAGS,
 )
 def monthly_report(ctx: RequestContext, month: str) -> ReportView:
-    from chalicelib.dal.compliance import get_report_json, report_links
+    from chalicelib.logic.compliance.inbox import published_report
 
     if not MONTH.match(month):
         raise ValidationFailed("the month must be YYYY-MM", code="invalid_month")
-    report = get_report_json(ctx.settings, month)
-    if report is None:
-        raise NotFound(f"no self-check report for {month} yet", code="report_not_found")
-    return ReportView(month=month, report=report, downloads=report_links(ctx.settings, month))
+    report, downloads = published_report(ctx.settings, month)
+    return ReportView(month=month, report=report, downloads=downloads)
 
 
 @api_route(

@@ -8,8 +8,9 @@ from __future__ import annotations
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.clock import to_iso, utcnow
+from chalicelib.clock import SHANGHAI, parse_iso, to_iso, utcnow
 from chalicelib.dal.base import GongyiModel
+from chalicelib.dal.compliance.meter import ReadMeter
 from chalicelib.ids import new_id
 
 
@@ -44,6 +45,33 @@ class AuditModel(GongyiModel):
     by_month = AuditByMonth()
 
 
+def status_change_item(
+    *,
+    subject_type: str,
+    subject_id: str,
+    from_status: str | None,
+    to_status: str | None,
+    reason: str | None,
+    actor: str,
+    at: str,
+    job_run: str | None = None,
+    action: str = "status_change",
+) -> AuditModel:
+    """The (unsaved) audit record of a change made ``at`` (UTC ISO); its month is Shanghai's."""
+    return AuditModel(
+        subject_id=subject_id,
+        at_id=f"{at}#{new_id()}",
+        subject_type=subject_type,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        actor=actor,
+        job_run=job_run,
+        month=parse_iso(at).astimezone(SHANGHAI).strftime("%Y-%m"),
+    )
+
+
 def record_status_change(
     *,
     subject_type: str,
@@ -55,20 +83,16 @@ def record_status_change(
     job_run: str | None = None,
     action: str = "status_change",
 ) -> AuditModel:
-    from chalicelib.clock import SHANGHAI  # noqa: PLC0415
-
-    now = utcnow()
-    item = AuditModel(
-        subject_id=subject_id,
-        at_id=f"{to_iso(now)}#{new_id()}",
+    item = status_change_item(
         subject_type=subject_type,
-        action=action,
+        subject_id=subject_id,
         from_status=from_status,
         to_status=to_status,
         reason=reason,
         actor=actor,
+        at=to_iso(utcnow()),
         job_run=job_run,
-        month=now.astimezone(SHANGHAI).strftime("%Y-%m"),
+        action=action,
     )
     item.save()
     return item
@@ -76,3 +100,8 @@ def record_status_change(
 
 def history(subject_id: str) -> list[AuditModel]:
     return list(AuditModel.query(subject_id, scan_index_forward=False))
+
+
+def audit_of_month(month: str, meter: ReadMeter) -> list[AuditModel]:
+    """Every change of ``month`` (YYYY-MM, Shanghai), for the monthly report."""
+    return meter.drain(AuditModel.by_month.query(month))

@@ -118,3 +118,18 @@ def save_org_if(org: OrgModel, *, expected_status: str, expected_updated_at: str
         if condition_failed(exc):
             raise Conflict("the charity changed meanwhile; reload and retry", code="concurrent_update") from exc
         raise
+
+
+# -- compliance slice --
+# The queries the compliance jobs are keyed on (never a Scan; each counts what it read in a ``ReadMeter``).
+from chalicelib.dal.compliance.meter import ReadMeter  # noqa: E402
+
+
+def orgs_with_certificates_expiring_by(last_day: str, meter: ReadMeter, status: str = "approved") -> list[OrgModel]:
+    """Charities of ``status`` whose earliest certificate ends on or before ``last_day`` (YYYY-MM-DD)."""
+    return meter.drain(OrgModel.by_status_cert_expiry.query(status, OrgModel.cert_expires_on <= last_day))
+
+
+def approved_orgs(meter: ReadMeter) -> list[OrgModel]:
+    """Every approved charity (the monthly report covers them all)."""
+    return meter.drain(OrgModel.by_status_cert_expiry.query("approved"))

@@ -7,11 +7,17 @@ a job that runs twice for the same reason notifies nobody twice.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import to_iso, utcnow
 from chalicelib.dal.base import GongyiModel
+from chalicelib.dal.conditions import condition_failed
+from chalicelib.dal.transactions import connection_for
 
 
 class NotificationModel(GongyiModel):
@@ -44,32 +50,67 @@ class NotificationDedupeModel(GongyiModel):
     recipient = UnicodeAttribute()
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A notification to store exactly once."""
+
+    recipient: str  # f"org#{org_id}" or "platform"
+    dedupe_key: str
+    kind: str
+    message: str
+    subject_id: str | None = None
+
+
+def notice_items(notice: Notice, at: str) -> tuple[NotificationDedupeModel, NotificationModel]:
+    """The dedupe guard and the notification of ``notice``, created ``at``: one dedupe space for every writer."""
+    guard = NotificationDedupeModel(dedupe_key=f"{notice.recipient}|{notice.dedupe_key}", recipient=notice.recipient)
+    note = NotificationModel(
+        recipient=notice.recipient,
+        sort_key=f"{at}#{notice.dedupe_key}",
+        dedupe_key=notice.dedupe_key,
+        kind=notice.kind,
+        subject_id=notice.subject_id,
+        message=notice.message,
+        created_at=at,
+    )
+    return guard, note
+
+
 def notify_once(*, recipient: str, dedupe_key: str, kind: str, message: str, subject_id: str | None = None) -> bool:
     """Store a notification unless one with ``dedupe_key`` exists. True if stored now."""
-    from pynamodb.transactions import TransactWrite  # noqa: PLC0415
-
-    now = to_iso(utcnow())
-    guard = NotificationDedupeModel(dedupe_key=f"{recipient}|{dedupe_key}", recipient=recipient)
-    note = NotificationModel(
-        recipient=recipient,
-        sort_key=f"{now}#{dedupe_key}",
-        dedupe_key=dedupe_key,
-        kind=kind,
-        subject_id=subject_id,
-        message=message,
-        created_at=now,
-    )
-    # The model's own connection: one botocore client per process (a new Connection builds one per call).
-    connection = NotificationModel._get_connection().connection
+    notice = Notice(recipient=recipient, dedupe_key=dedupe_key, kind=kind, message=message, subject_id=subject_id)
+    guard, note = notice_items(notice, to_iso(utcnow()))
     try:
-        with TransactWrite(connection=connection) as tx:
+        with TransactWrite(connection=connection_for(NotificationModel)) as tx:
             tx.save(guard, condition=NotificationDedupeModel.dedupe_key.does_not_exist())
             tx.save(note)
-    except Exception as exc:  # TransactWriteError: the guard exists -> already notified
-        reasons = getattr(exc, "cancellation_reasons", None) or []
-        if any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons):
+    except TransactWriteError as exc:
+        if condition_failed(exc):  # the guard exists: already notified
             return False
-        if "ConditionalCheckFailed" in str(exc) or isinstance(exc, PutError):
+        raise
+    return True
+
+
+def notify_all(notices: Iterable[Notice]) -> int:
+    """Store each notice unless already stored; returns how many were new."""
+    return sum(
+        notify_once(
+            recipient=n.recipient, dedupe_key=n.dedupe_key, kind=n.kind, message=n.message, subject_id=n.subject_id
+        )
+        for n in notices
+    )
+
+
+def mark_delivered(recipient: str, sort_key: str, *, delivered_at: str) -> bool:
+    """Record the outbox delivery of one notification; False if it was delivered already (or is gone)."""
+    note = NotificationModel(recipient=recipient, sort_key=sort_key)
+    try:
+        note.update(
+            actions=[NotificationModel.delivered_at.set(delivered_at)],
+            condition=NotificationModel.sort_key.exists() & NotificationModel.delivered_at.does_not_exist(),
+        )
+    except UpdateError as exc:
+        if condition_failed(exc):
             return False
         raise
     return True

@@ -136,3 +136,116 @@ def get_projects(project_ids: list[str]) -> list[ProjectModel]:
     """Several projects in as few BatchGetItem requests as possible, in the order asked (missing ones left out)."""
     found = {p.project_id: p for p in ProjectModel.batch_get(project_ids)}
     return [found[pid] for pid in project_ids if pid in found]
+
+
+# -- compliance slice --
+# The queries the compliance jobs are keyed on (never a Scan; each counts what it read in a ``ReadMeter``)
+# and the state changes they make, each ONE transaction with its audit record and notices.
+from collections.abc import Iterable  # noqa: E402
+from typing import Any  # noqa: E402
+
+from chalicelib.dal.compliance.changes import Audit, ChangeResult, change_item  # noqa: E402
+from chalicelib.dal.compliance.meter import ReadMeter  # noqa: E402
+from chalicelib.dal.outbox import Notice  # noqa: E402
+
+
+def projects_feedback_due(status: str, due_by: str, meter: ReadMeter) -> list[ProjectModel]:
+    """Projects of ``status`` whose next feedback was due at or before ``due_by`` (inclusive)."""
+    return meter.drain(ProjectModel.by_status_feedback_due.query(status, ProjectModel.feedback_due_at <= due_by))
+
+
+def projects_feedback_due_between(status: str, after: str, until: str, meter: ReadMeter) -> list[ProjectModel]:
+    """Projects of ``status`` whose next feedback is due in (after, until]."""
+    # BETWEEN is inclusive on both ends; the one at exactly ``after`` is already overdue: drop it.
+    found = meter.drain(
+        ProjectModel.by_status_feedback_due.query(status, ProjectModel.feedback_due_at.between(after, until))
+    )
+    return [p for p in found if p.feedback_due_at and p.feedback_due_at > after]
+
+
+def projects_ended_by(status: str, end_by: str, meter: ReadMeter) -> list[ProjectModel]:
+    """Projects of ``status`` whose end time is at or before ``end_by``."""
+    return meter.drain(ProjectModel.by_status_end.query(status, ProjectModel.end_at <= end_by))
+
+
+def every_project_of_org(org_id: str, meter: ReadMeter) -> list[ProjectModel]:
+    """All the projects a charity raises (GSI ``by_org``), unpaged."""
+    return meter.drain(ProjectModel.by_org.query(org_id))
+
+
+def count_projects_by_status(statuses: Iterable[str], meter: ReadMeter) -> dict[str, int]:
+    """How many projects have each status (Select=COUNT Queries: no item leaves DynamoDB)."""
+    return {status: meter.count(ProjectModel.by_status_end.count(status)) for status in statuses}
+
+
+def _offline_actions(reason: str, at: str) -> list[Any]:
+    return [
+        ProjectModel.status.set("offline"),
+        ProjectModel.offline_reasons.set((ProjectModel.offline_reasons | []).append([reason])),
+        ProjectModel.updated_at.set(at),
+    ]
+
+
+def take_offline_overdue(
+    project: ProjectModel, reason: str, *, as_of: str, job_run: str, notices: Iterable[Notice] = ()
+) -> ChangeResult:
+    """An online project whose feedback is still due at or before ``as_of`` goes offline with ``reason``.
+
+    Other offline reasons are kept. ``changed`` is False when it no longer qualifies (a replay,
+    or the feedback was posted meanwhile).
+    """
+    return change_item(
+        project,
+        actions=_offline_actions(reason, as_of),
+        condition=(ProjectModel.status == "online") & (ProjectModel.feedback_due_at <= as_of),
+        audit=Audit("project", project.project_id, "online", "offline", reason, job_run),
+        at=as_of,
+        notices=notices,
+    )
+
+
+def take_offline(
+    project: ProjectModel, reason: str, *, at: str, job_run: str, notices: Iterable[Notice] = ()
+) -> ChangeResult:
+    """``project`` goes offline with ``reason`` added to its offline reasons.
+
+    ``changed`` is False when its status changed since it was read, or it already has ``reason``.
+    """
+    from_status = project.status
+    return change_item(
+        project,
+        actions=_offline_actions(reason, at),
+        condition=(ProjectModel.status == from_status) & ~ProjectModel.offline_reasons.contains(reason),
+        audit=Audit("project", project.project_id, from_status, "offline", reason, job_run),
+        at=at,
+        notices=notices,
+    )
+
+
+def mark_ended(
+    project: ProjectModel,
+    reason: str,
+    *,
+    final_report_due_at: str,
+    at: str,
+    job_run: str,
+    notices: Iterable[Notice] = (),
+) -> ChangeResult:
+    """``project`` past its end time (``end_at <= at``) ends: no more donations, offline reasons cleared.
+
+    ``changed`` is False when its status changed since it was read (a replay ends nothing twice).
+    """
+    from_status = project.status
+    return change_item(
+        project,
+        actions=[
+            ProjectModel.status.set("ended"),
+            ProjectModel.offline_reasons.set([]),
+            ProjectModel.final_report_due_at.set(final_report_due_at),
+            ProjectModel.updated_at.set(at),
+        ],
+        condition=(ProjectModel.status == from_status) & (ProjectModel.end_at <= at),
+        audit=Audit("project", project.project_id, from_status, "ended", reason, job_run),
+        at=at,
+        notices=notices,
+    )

@@ -24,7 +24,19 @@ SCHEDULES: dict[str, Any] = {
 }
 DELIVERER = "deliver_notifications"
 
-_JOB_TABLES = ("job-runs", "projects", "orgs", "feedback", "notifications", "notification-keys", "audit")
+# What each job reads and writes (the runner claims its period in job-runs; a state change writes the
+# project, its audit record and the notification with its dedupe key; see logic/compliance/).
+_NOTIFY = ("notifications", "notification-keys")
+JOB_USES: dict[str, Uses] = {
+    "feedback_sweep": Uses(tables=("job-runs", "projects", "audit", *_NOTIFY)),
+    "reminders": Uses(tables=("job-runs", "projects", *_NOTIFY)),
+    "end_dates": Uses(tables=("job-runs", "projects", "audit", *_NOTIFY)),
+    "certificates": Uses(tables=("job-runs", "orgs", "projects", "audit", *_NOTIFY)),
+    "monthly_report": Uses(
+        tables=("job-runs", "orgs", "projects", "feedback", "audit", "complaints", "donations"),
+        buckets=("reports_bucket",),
+    ),
+}
 
 
 def run_scheduled(name: str, event_time: str) -> dict[str, Any]:
@@ -40,14 +52,11 @@ def _job(name: str) -> LambdaFunction:
     def body(settings: Settings, event: Any) -> dict[str, Any]:
         return run_scheduled(name, event.time)
 
-    extra: dict[str, tuple[str, ...]] = {}
-    if name == "monthly_report":
-        extra = {"tables": (*_JOB_TABLES, "donations", "project-counters"), "buckets": ("reports_bucket",)}
     return LambdaFunction(
         name=f"compliance_{name}",
         trigger=Schedule(SCHEDULES[name], description=f"compliance job {name}"),
         body=body,
-        uses=Uses(tables=extra.get("tables", _JOB_TABLES), buckets=extra.get("buckets", ())),
+        uses=JOB_USES[name],
     )
 
 

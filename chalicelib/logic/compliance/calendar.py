@@ -10,10 +10,9 @@ from datetime import date, datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 
 from chalicelib.clock import SHANGHAI, to_iso
+from chalicelib.logic.deadlines import shanghai_day
 
-
-def shanghai_day(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
+__all__ = ["daily_period", "hourly_period", "month_bounds", "previous_month", "shanghai_day", "start_of_shanghai_day"]
 
 
 def start_of_shanghai_day(day: date) -> datetime:
@@ -41,8 +40,3 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     """[start, end) of a Shanghai calendar month, as aware datetimes."""
     first = date.fromisoformat(f"{month}-01")
     return start_of_shanghai_day(first), start_of_shanghai_day(first + relativedelta(months=1))
-
-
-def add_months_shanghai(moment: datetime, months: int) -> datetime:
-    """``moment`` plus calendar months on Shanghai's calendar (31 Jan + 1 month = 28/29 Feb)."""
-    return moment.astimezone(SHANGHAI) + relativedelta(months=months)

@@ -18,16 +18,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from chalicelib.dal.compliance import (
-    Audit,
-    Notice,
-    change_project,
-    notify_all,
-    orgs_with_certificates_expiring_by,
-    projects_of_org,
-)
-from chalicelib.dal.orgs import OrgModel
-from chalicelib.dal.projects import ProjectModel
+from chalicelib.dal.orgs import OrgModel, orgs_with_certificates_expiring_by
+from chalicelib.dal.outbox import Notice, notify_all
+from chalicelib.dal.projects import every_project_of_org, take_offline
 from chalicelib.logic.compliance.calendar import shanghai_day
 from chalicelib.logic.compliance.notices import to_charity_and_platform
 from chalicelib.logic.compliance.runner import JobContext
@@ -85,19 +78,8 @@ def check_certificates(ctx: JobContext) -> dict[str, Any]:
 
 def _offline_projects_of(org: OrgModel, ctx: JobContext) -> int:
     changed = 0
-    for project in projects_of_org(org.org_id, ctx.meter):
+    for project in every_project_of_org(org.org_id, ctx.meter):
         if project.status not in ("online", "offline") or REASON in (project.offline_reasons or []):
             continue
-        result = change_project(
-            project,
-            actions=[
-                ProjectModel.status.set("offline"),
-                ProjectModel.offline_reasons.set((ProjectModel.offline_reasons | []).append([REASON])),
-                ProjectModel.updated_at.set(ctx.as_of_iso),
-            ],
-            condition=(ProjectModel.status == project.status) & ~ProjectModel.offline_reasons.contains(REASON),
-            audit=Audit("project", project.project_id, project.status, "offline", REASON, ctx.run_id),
-            at=ctx.as_of_iso,
-        )
-        changed += result.changed
+        changed += take_offline(project, REASON, at=ctx.as_of_iso, job_run=ctx.run_id).changed
     return changed

@@ -12,7 +12,8 @@ from typing import Any
 
 from chalicelib.clock import to_iso, utcnow
 from chalicelib.config import Settings
-from chalicelib.dal.compliance import mark_delivered, publish_notification
+from chalicelib.dal.compliance import publish_notification
+from chalicelib.dal.outbox import mark_delivered
 
 
 def _text(image: dict[str, Any], name: str) -> str | None:

@@ -19,20 +19,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.clock import parse_iso, to_iso
-from chalicelib.dal.compliance import Audit, Notice, change_project, notify_all, projects_ended_by
-from chalicelib.dal.projects import ProjectModel
-from chalicelib.logic.compliance.calendar import add_months_shanghai
+from chalicelib.clock import to_iso
+from chalicelib.dal.outbox import Notice, notify_all
+from chalicelib.dal.projects import mark_ended, projects_ended_by
 from chalicelib.logic.compliance.notices import org_recipient, to_charity_and_platform
 from chalicelib.logic.compliance.runner import JobContext
+from chalicelib.logic.deadlines import FINAL_REPORT_MONTHS, add_months, final_report_due_iso
 
 REASON = "end_date_passed"
-FINAL_REPORT_MONTHS = 3
 ENDING_STATUSES = ("online", "offline")
-
-
-def final_report_due(end_at: str) -> str:
-    return to_iso(add_months_shanghai(parse_iso(end_at), FINAL_REPORT_MONTHS))
 
 
 def end_projects(ctx: JobContext) -> dict[str, Any]:
@@ -40,18 +35,13 @@ def end_projects(ctx: JobContext) -> dict[str, Any]:
     for status in ENDING_STATUSES:
         for project in projects_ended_by(status, ctx.as_of_iso, ctx.meter):
             due += 1
-            report_due = final_report_due(project.end_at)
-            result = change_project(
+            report_due = final_report_due_iso(project.end_at)
+            result = mark_ended(
                 project,
-                actions=[
-                    ProjectModel.status.set("ended"),
-                    ProjectModel.offline_reasons.set([]),
-                    ProjectModel.final_report_due_at.set(report_due),
-                    ProjectModel.updated_at.set(ctx.as_of_iso),
-                ],
-                condition=(ProjectModel.status == status) & (ProjectModel.end_at <= ctx.as_of_iso),
-                audit=Audit("project", project.project_id, status, "ended", REASON, ctx.run_id),
+                REASON,
+                final_report_due_at=report_due,
                 at=ctx.as_of_iso,
+                job_run=ctx.run_id,
                 notices=[
                     Notice(
                         recipient=org_recipient(project.org_id),
@@ -71,15 +61,15 @@ def end_projects(ctx: JobContext) -> dict[str, Any]:
 def flag_overdue_final_reports(ctx: JobContext) -> tuple[int, int]:
     # end + 3 months <= as_of  <=>  end <= as_of - 3 months, up to month-length clamping (31 Jan + 1 month
     # = 28 Feb): query with a few days' slack, then compare the exact due time.
-    end_by = to_iso(add_months_shanghai(ctx.as_of, -FINAL_REPORT_MONTHS) + timedelta(days=4))
+    end_by = to_iso(add_months(ctx.as_of, -FINAL_REPORT_MONTHS) + timedelta(days=4))
     overdue = [
         p
         for p in projects_ended_by("ended", end_by, ctx.meter)
-        if (p.final_report_due_at or final_report_due(p.end_at)) <= ctx.as_of_iso
+        if (p.final_report_due_at or final_report_due_iso(p.end_at)) <= ctx.as_of_iso
     ]
     notices = []
     for project in overdue:
-        report_due = project.final_report_due_at or final_report_due(project.end_at)
+        report_due = project.final_report_due_at or final_report_due_iso(project.end_at)
         notices += to_charity_and_platform(
             project.org_id,
             dedupe_key=f"final_report_overdue|{project.project_id}|{report_due}",

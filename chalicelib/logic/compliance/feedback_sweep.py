@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.dal.compliance import Audit, change_project, projects_feedback_due
-from chalicelib.dal.projects import ProjectModel
+from chalicelib.dal.projects import ProjectModel, projects_feedback_due, take_offline_overdue
 from chalicelib.logic.compliance.notices import to_charity_and_platform
 from chalicelib.logic.compliance.runner import JobContext
 
@@ -29,16 +28,11 @@ def sweep(ctx: JobContext) -> dict[str, Any]:
     offline = notified = 0
     for project in due:
         due_at = project.feedback_due_at or ""
-        result = change_project(
+        result = take_offline_overdue(
             project,
-            actions=[
-                ProjectModel.status.set("offline"),
-                ProjectModel.offline_reasons.set((ProjectModel.offline_reasons | []).append([REASON])),
-                ProjectModel.updated_at.set(ctx.as_of_iso),
-            ],
-            condition=(ProjectModel.status == "online") & (ProjectModel.feedback_due_at <= ctx.as_of_iso),
-            audit=Audit("project", project.project_id, "online", "offline", REASON, ctx.run_id),
-            at=ctx.as_of_iso,
+            REASON,
+            as_of=ctx.as_of_iso,
+            job_run=ctx.run_id,
             notices=to_charity_and_platform(
                 project.org_id,
                 dedupe_key=f"{REASON}|{project.project_id}|{due_at}",

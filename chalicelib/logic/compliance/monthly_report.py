@@ -17,7 +17,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.dal import compliance as store
+from chalicelib.dal.audit import audit_of_month
+from chalicelib.dal.compliance import put_report_files
+from chalicelib.dal.compliance.month_records import complaints_of_month, feedback_of_month, paid_donations_of_month
+from chalicelib.dal.orgs import approved_orgs
+from chalicelib.dal.projects import count_projects_by_status
 from chalicelib.logic.compliance.calendar import month_bounds
 from chalicelib.logic.compliance.report_figures import (
     CertificateFacts,
@@ -50,15 +54,15 @@ def gather(month: str, ctx: JobContext) -> dict[str, Any]:
     """Read the month's records through the DAL, as plain facts."""
     meter = ctx.meter
     return {
-        "charities": [charity_facts(o) for o in store.approved_orgs(meter)],
-        "projects_by_status": store.count_projects_by_status(PROJECT_STATUSES, meter),
+        "charities": [charity_facts(o) for o in approved_orgs(meter)],
+        "projects_by_status": count_projects_by_status(PROJECT_STATUSES, meter),
         "feedback": [
             FeedbackFacts(e.project_id, getattr(e, "org_id", None), e.posted_at, bool(e.on_time))
-            for e in store.feedback_of_month(month, meter)
+            for e in feedback_of_month(month, meter)
         ],
         "status_changes": [
             StatusChangeFacts(a.subject_id, a.at_id.split("#", 1)[0], a.from_status, a.to_status, a.reason, a.actor)
-            for a in store.audit_of_month(month, meter)
+            for a in audit_of_month(month, meter)
             if a.subject_type == "project"
         ],
         "complaints": [
@@ -70,11 +74,11 @@ def gather(month: str, ctx: JobContext) -> dict[str, Any]:
                 responded_at=getattr(c, "responded_at", None),
                 answered_on_time=getattr(c, "answered_on_time", None),
             )
-            for c in store.complaints_of_month(month, meter)
+            for c in complaints_of_month(month, meter)
         ],
         "donations": [
             DonationFacts(d.project_id, d.channel, int(d.amount_fen))
-            for d in store.paid_donations_of_month(month, PAID_MONTH_SHARDS, meter)
+            for d in paid_donations_of_month(month, PAID_MONTH_SHARDS, meter)
         ],
     }
 
@@ -89,7 +93,7 @@ def build_monthly_report(ctx: JobContext) -> dict[str, Any]:
         last_day=(month_end - timedelta(days=1)).date(),
         **facts,
     )
-    keys = store.put_report_files(
+    keys = put_report_files(
         ctx.settings, month, {"json": to_json(report), "csv": to_csv(report), "html": to_html(report)}
     )
     return {"month": month, "keys": keys, "due": 1}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.dal.compliance import Notice
+from chalicelib.dal.outbox import Notice
 
 PLATFORM = "platform"
 

@@ -12,7 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.clock import parse_iso, to_iso
-from chalicelib.dal.compliance import Notice, notify_all, projects_feedback_due_between
+from chalicelib.dal.outbox import Notice, notify_all
+from chalicelib.dal.projects import projects_feedback_due_between
 from chalicelib.logic.compliance.calendar import shanghai_day, start_of_shanghai_day
 from chalicelib.logic.compliance.notices import org_recipient
 from chalicelib.logic.compliance.runner import JobContext

@@ -98,7 +98,7 @@ def run_job(name: str, as_of: datetime, settings: Settings, *, now: datetime | N
         name, ctx.period, as_of=ctx.as_of_iso, now=to_iso(started), lease_expired_before=to_iso(started - LEASE)
     )
     if not claimed:
-        previous = store.get_run(name, ctx.period)
+        previous = store.find_run(name, ctx.period)
         logger.info("compliance job period already run", extra={"job": name, "period": ctx.period})
         return JobOutcome(
             job=name,
