@@ -115,7 +115,7 @@ def run(n: int, n_raw: int, out_path: Path) -> int:
     from chalicelib.bootstrap import bootstrap
     from chalicelib.dal import imports as store
     from chalicelib.dal.aws import aws_client
-    from chalicelib.dal.donations import DonationModel
+    from chalicelib.dal.donations import DonationModel, ImportedDonation
     from chalicelib.dal.totals import read_totals
     from chalicelib.ids import new_id
     from chalicelib.logic.imports import jobs
@@ -145,7 +145,7 @@ def run(n: int, n_raw: int, out_path: Path) -> int:
         os.unlink(path)
     print(f"generated {n:,} rows ({size / 1e6:.1f} MB) in {generate_s:.1f}s, uploaded in {upload_s:.1f}s", flush=True)
 
-    sample = store.ImportedDonation(
+    sample = ImportedDonation(
         donation_id="x",
         project_id=projects[0],
         org_id=org,

@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 from chalicelib.api.routing import RequestContext, api_route
 from chalicelib.auth import Role
 from chalicelib.config import Settings
-from chalicelib.dal.imports import ImportModel
 from chalicelib.logic.imports import jobs
 
 bp = Blueprint(__name__)
@@ -68,7 +67,7 @@ class ImportListQuery(BaseModel):
     cursor: str | None = None
 
 
-def _view(settings: Settings, job: ImportModel, *, with_report: bool = True) -> ImportView:
+def _view(settings: Settings, job: jobs.ImportJob, *, with_report: bool = True) -> ImportView:
     return ImportView(
         import_id=job.import_id,
         org_id=job.org_id,

@@ -249,3 +249,33 @@ def mark_ended(
         at=at,
         notices=notices,
     )
+
+
+# -- imports slice --
+
+from dataclasses import dataclass  # noqa: E402
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """What an import needs of a project."""
+
+    project_id: str
+    org_id: str
+    executor_org_id: str | None
+    status: str
+    counter_shards: int
+
+
+def find_project_facts(project_id: str) -> ProjectFacts | None:
+    """What an import needs of a project, or None when it does not exist."""
+    try:
+        project = ProjectModel.get(
+            project_id,
+            attributes_to_get=["project_id", "org_id", "executor_org_id", "status", "counter_shards"],
+        )
+    except ProjectModel.DoesNotExist:
+        return None
+    return ProjectFacts(
+        project.project_id, project.org_id, project.executor_org_id, project.status, int(project.counter_shards or 1)
+    )

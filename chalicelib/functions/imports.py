@@ -28,7 +28,7 @@ FUNCTIONS = [
         uses=Uses(
             tables=(
                 "imports", "import-lanes", "import-row-errors", "donations", "projects",
-                "project-counters", "project-donors",
+                "project-counters",
             ),
             buckets=("imports_bucket", "reports_bucket"),
             queues_send=("imports",),

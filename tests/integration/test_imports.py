@@ -17,6 +17,7 @@ from chalicelib.clock import to_iso, utcnow
 from chalicelib.dal import imports as store
 from chalicelib.dal.aws import aws_client, queue_url
 from chalicelib.dal.donations import DonationModel
+from chalicelib.dal.imports import batches, checkpoints
 from chalicelib.dal.totals import read_totals
 from chalicelib.logic.imports import worker
 from chalicelib.logic.imports.worker import Tuning
@@ -223,7 +224,7 @@ def test_a_crash_between_writing_donations_and_committing_then_a_rerun_counts_ea
     project = make_project(ORG)
     declared = declare(client, auth, ORG)
     upload(declared, csv_bytes([row(project, f"K-{i}", f"{i + 1}.00") for i in range(20)]))
-    real_commit = store.commit_chunk
+    real_commit = checkpoints.commit_chunk
     calls = {"n": 0}
 
     def crashing_commit(*args, **kwargs):
@@ -232,7 +233,7 @@ def test_a_crash_between_writing_donations_and_committing_then_a_rerun_counts_ea
             raise RuntimeError("Lambda died")
         return real_commit(*args, **kwargs)
 
-    monkeypatch.setattr(store, "commit_chunk", crashing_commit)
+    monkeypatch.setattr(checkpoints, "commit_chunk", crashing_commit)
     events = queued_messages(aws)
     with pytest.raises(RuntimeError):
         for body in events:
@@ -255,7 +256,7 @@ def test_a_crash_in_the_middle_of_a_batch_write_then_a_rerun(client, auth, aws, 
     project = make_project(ORG)
     declared = declare(client, auth, ORG)
     upload(declared, csv_bytes([row(project, f"W-{i}", "5") for i in range(60)]))
-    real_put = store.batch_put
+    real_put = batches.batch_put
     calls = {"n": 0}
 
     def dying_put(settings, table, items):
@@ -266,7 +267,7 @@ def test_a_crash_in_the_middle_of_a_batch_write_then_a_rerun(client, auth, aws, 
             raise RuntimeError("killed mid-batch")
         return real_put(settings, table, items)
 
-    monkeypatch.setattr(store, "batch_put", dying_put)
+    monkeypatch.setattr(batches, "batch_put", dying_put)
     events = [e for e in queued_messages(aws) if "Records" in e]
     with pytest.raises(RuntimeError):
         worker.handle_import_message(aws, events[0], FakeContext(), Tuning(chunk_rows=40))

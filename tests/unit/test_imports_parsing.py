@@ -185,9 +185,9 @@ def test_the_dedupe_key_is_the_same_for_a_reference_of_one_charity_and_differs_a
 
 
 def test_a_chunk_names_at_most_99_projects():
+    from chalicelib.logic.imports.chunks import chunked as _chunks
     from chalicelib.logic.imports.columns import map_header
     from chalicelib.logic.imports.readers import Record
-    from chalicelib.logic.imports.worker import _chunks
 
     layout = map_header(["项目编号", "金额(元)", "捐赠时间", "外部流水号"])
     records = iter([Record(i + 2, [f"P-{i % 150}", "1", "2026-11-01", f"R-{i}"], 0) for i in range(400)])

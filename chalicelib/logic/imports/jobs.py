@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.auth import Principal
 from chalicelib.clock import to_iso, utcnow
 from chalicelib.config import Settings
-from chalicelib.dal import imports as store
+from chalicelib.cursors import decode_cursor, encode_cursor
 from chalicelib.dal.aws import presigned_get, presigned_put
-from chalicelib.errors import BadRequest, Conflict, IdempotencyKeyReused, NotFound
+from chalicelib.dal.imports import jobs as store
+from chalicelib.errors import Conflict, IdempotencyKeyReused, NotFound
 from chalicelib.ids import new_id
 
 UPLOAD_URL_SECONDS = 3600
@@ -24,6 +24,9 @@ CONTENT_TYPES = {
 }
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
+# What the API shows of an import (the stored job; the API reads its attributes).
+ImportJob = store.ImportModel
+
 
 def object_key(org_id: str, import_id: str, file_name: str, file_format: str) -> str:
     """``orgs/<org>/imports/<id>/<file>``: the charity's prefix; the name made safe for S3 events."""
@@ -33,7 +36,7 @@ def object_key(org_id: str, import_id: str, file_name: str, file_format: str) ->
 
 @dataclass(frozen=True)
 class DeclaredImport:
-    job: store.ImportModel
+    job: ImportJob
     upload_url: str
     content_type: str
     expires_in: int
@@ -81,7 +84,7 @@ def declare_import(
     return DeclaredImport(job, url, content_type, UPLOAD_URL_SECONDS)
 
 
-def import_for(principal: Principal, import_id: str) -> store.ImportModel:
+def import_for(principal: Principal, import_id: str) -> ImportJob:
     """The import, if the caller may see it (its charity's admins and platform admins)."""
     job = store.get_import(import_id)
     if not principal.is_platform_admin and principal.org_id != job.org_id:
@@ -89,7 +92,7 @@ def import_for(principal: Principal, import_id: str) -> store.ImportModel:
     return job
 
 
-def progress(job: store.ImportModel) -> float:
+def progress(job: ImportJob) -> float:
     """Share of the file done, 0..1: bytes for CSV, rows for XLSX."""
     if job.status in ("completed", "completed_with_errors"):
         return 1.0
@@ -100,7 +103,7 @@ def progress(job: store.ImportModel) -> float:
     return 0.0
 
 
-def error_report_url(settings: Settings, job: store.ImportModel) -> str | None:
+def error_report_url(settings: Settings, job: ImportJob) -> str | None:
     if not job.error_report_key:
         return None
     return presigned_get(settings, settings.reports_bucket, job.error_report_key, expires_in=REPORT_URL_SECONDS)
@@ -108,22 +111,19 @@ def error_report_url(settings: Settings, job: store.ImportModel) -> str | None:
 
 def list_for(
     principal: Principal, *, org_id: str, limit: int, cursor: str | None
-) -> tuple[list[store.ImportModel], str | None]:
+) -> tuple[list[ImportJob], str | None]:
     principal.require_org(org_id)
-    start = _decode_cursor(cursor, org_id) if cursor else None
+    start = decode_cursor(cursor, shape=_org_key(org_id), message="the cursor is not valid") if cursor else None
     jobs, last = store.list_imports(org_id, limit=limit, cursor=start)
-    return jobs, _encode_cursor(last) if last else None
+    return jobs, encode_cursor(last) if last else None
 
 
-def _encode_cursor(key: dict[str, Any]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+def _org_key(org_id: str) -> Callable[[Any], dict[str, Any]]:
+    """The cursor's shape check: a key of this charity's listing, nothing else."""
 
-
-def _decode_cursor(cursor: str, org_id: str) -> dict[str, Any]:
-    try:
-        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    def shape(key: Any) -> dict[str, Any]:
         if key["org_id"]["S"] != org_id:
             raise ValueError
         return dict(key)
-    except (ValueError, KeyError, TypeError):
-        raise BadRequest("the cursor is not valid", code="invalid_cursor") from None
+
+    return shape

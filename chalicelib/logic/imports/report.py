@@ -13,7 +13,7 @@ import os
 import tempfile
 
 from chalicelib.config import Settings
-from chalicelib.dal import imports as store
+from chalicelib.dal.imports import files, jobs, rows
 from chalicelib.logic.imports.columns import COLUMNS, REPORT_COLUMNS
 
 
@@ -22,15 +22,15 @@ def report_key(org_id: str, import_id: str) -> str:
     return f"imports/{org_id}/{import_id}/errors.csv"
 
 
-def write_error_report(settings: Settings, job: store.ImportModel) -> str:
+def write_error_report(settings: Settings, job: jobs.ImportModel) -> str:
     """Build the report from the stored rejected rows (streamed to /tmp), store it in S3, return its key."""
-    present = [c for c in store.column_layout(job) if c] or list(COLUMNS)
+    present = [c for c in jobs.column_layout(job) if c] or list(COLUMNS)
     fd, path = tempfile.mkstemp(suffix=".csv")
     try:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
             writer.writerow([*REPORT_COLUMNS, *(COLUMNS[c][0] for c in present)])
-            for row in store.rejected_rows(job.import_id):
+            for row in rows.rejected_rows(job.import_id):
                 writer.writerow(
                     [
                         row.row_number,
@@ -41,7 +41,7 @@ def write_error_report(settings: Settings, job: store.ImportModel) -> str:
                     ]
                 )
         key = report_key(job.org_id, job.import_id)
-        store.store_error_report(settings, key, path)
+        files.store_error_report(settings, key, path)
         return key
     finally:
         os.unlink(path)

@@ -107,79 +107,18 @@ def validate_row(
     project_access: Callable[[str], ProjectAccess | None],
     now: datetime,
 ) -> ValidRow | list[CellProblem]:
-    problems: list[CellProblem] = []
-
-    def problem(column: str, reason: str) -> None:
-        problems.append(CellProblem(f"{COLUMNS[column][0]}/{column}", cell_text(cells.get(column)), reason))
-
-    project = None
-    project_id = cell_text(cells.get("project_id"))
-    if not project_id:
-        problem("project_id", "project id is missing")
-    else:
-        project = project_access(project_id)
-        if project is None:
-            problem("project_id", "no such project")
-        elif not project.accepts_imports:
-            problem("project_id", "the project is not raised or executed by your charity, or is not open")
-
-    name = cell_text(cells.get("donor_name")) or None
-    if name and len(name) > MAX_NAME:
-        problem("donor_name", f"donor name is longer than {MAX_NAME} characters")
-
-    phone = None
-    raw_phone = cell_text(cells.get("mobile"))
-    if raw_phone:
-        phone = normalize_phone(raw_phone)
-        if not is_mainland_mobile(phone):
-            problem("mobile", "not a mainland mobile number (11 digits starting with 1)")
-
-    amount_fen = 0
-    try:
-        amount_fen = yuan_to_fen(cells.get("amount_yuan"))
-    except AmountError as exc:
-        problem("amount_yuan", str(exc))
-
-    paid_at = now
-    if not cell_text(cells.get("donated_at")):
-        problem("donated_at", "donation time is missing")
-    else:
-        try:
-            paid_at = parse_donated_at(cells.get("donated_at"))
-            if paid_at > now + timedelta(minutes=5):
-                problem("donated_at", "donation time is in the future")
-            elif paid_at < EARLIEST:
-                problem("donated_at", "donation time is before 2000")
-        except ValueError as exc:
-            problem("donated_at", str(exc))
-
-    channel = cell_text(cells.get("channel")) or None
-    if channel and len(channel) > MAX_CHANNEL:
-        problem("channel", f"channel is longer than {MAX_CHANNEL} characters")
-
-    ref = cell_text(cells.get("external_ref"))
-    if not ref:
-        problem("external_ref", "external reference (bank serial / order number) is missing")
-    elif len(ref) > MAX_REF or not _REF.match(ref):
-        problem("external_ref", f"external reference must be up to {MAX_REF} letters, digits or -_./:#")
-
-    anonymous = False
-    raw_anonymous = cells.get("anonymous")
-    if isinstance(raw_anonymous, bool):
-        anonymous = raw_anonymous
-    else:
-        flag = cell_text(raw_anonymous).lower()
-        if flag in _YES:
-            anonymous = True
-        elif flag not in _NO:
-            problem("anonymous", "anonymous must be 是/否 (yes/no)")
-
-    message = cell_text(cells.get("message")) or None
-    if message and len(message) > MAX_MESSAGE:
-        problem("message", f"message is longer than {MAX_MESSAGE} characters")
-
-    if problems or project is None:
-        return problems
+    row = _Cells(cells)
+    project = _project(row, project_access)
+    name = row.optional_text("donor_name", MAX_NAME, "donor name")
+    phone = _phone(row)
+    amount_fen = _amount(row)
+    paid_at = _donated_at(row, now)
+    channel = row.optional_text("channel", MAX_CHANNEL, "channel")
+    ref = _external_ref(row)
+    anonymous = _anonymous(row)
+    message = row.optional_text("message", MAX_MESSAGE, "message")
+    if row.problems or project is None:
+        return row.problems
     return ValidRow(
         row_number=row_number,
         project=project,
@@ -192,6 +131,94 @@ def validate_row(
         anonymous=anonymous,
         message=message,
     )
+
+
+class _Cells:
+    """One row's cells and the problems found in them, in the order they were checked."""
+
+    def __init__(self, cells: dict[str, object]):
+        self.cells = cells
+        self.problems: list[CellProblem] = []
+
+    def text(self, column: str) -> str:
+        return cell_text(self.cells.get(column))
+
+    def problem(self, column: str, reason: str) -> None:
+        self.problems.append(CellProblem(f"{COLUMNS[column][0]}/{column}", self.text(column), reason))
+
+    def optional_text(self, column: str, limit: int, label: str) -> str | None:
+        value = self.text(column) or None
+        if value and len(value) > limit:
+            self.problem(column, f"{label} is longer than {limit} characters")
+        return value
+
+
+def _project(row: _Cells, project_access: Callable[[str], ProjectAccess | None]) -> ProjectAccess | None:
+    project_id = row.text("project_id")
+    if not project_id:
+        row.problem("project_id", "project id is missing")
+        return None
+    project = project_access(project_id)
+    if project is None:
+        row.problem("project_id", "no such project")
+    elif not project.accepts_imports:
+        row.problem("project_id", "the project is not raised or executed by your charity, or is not open")
+    return project
+
+
+def _phone(row: _Cells) -> str | None:
+    raw_phone = row.text("mobile")
+    if not raw_phone:
+        return None
+    phone = normalize_phone(raw_phone)
+    if not is_mainland_mobile(phone):
+        row.problem("mobile", "not a mainland mobile number (11 digits starting with 1)")
+    return phone
+
+
+def _amount(row: _Cells) -> int:
+    try:
+        return yuan_to_fen(row.cells.get("amount_yuan"))
+    except AmountError as exc:
+        row.problem("amount_yuan", str(exc))
+        return 0
+
+
+def _donated_at(row: _Cells, now: datetime) -> datetime:
+    if not row.text("donated_at"):
+        row.problem("donated_at", "donation time is missing")
+        return now
+    try:
+        paid_at = parse_donated_at(row.cells.get("donated_at"))
+    except ValueError as exc:
+        row.problem("donated_at", str(exc))
+        return now
+    if paid_at > now + timedelta(minutes=5):
+        row.problem("donated_at", "donation time is in the future")
+    elif paid_at < EARLIEST:
+        row.problem("donated_at", "donation time is before 2000")
+    return paid_at
+
+
+def _external_ref(row: _Cells) -> str:
+    ref = row.text("external_ref")
+    if not ref:
+        row.problem("external_ref", "external reference (bank serial / order number) is missing")
+    elif len(ref) > MAX_REF or not _REF.match(ref):
+        row.problem("external_ref", f"external reference must be up to {MAX_REF} letters, digits or -_./:#")
+    return ref
+
+
+def _anonymous(row: _Cells) -> bool:
+    raw_anonymous = row.cells.get("anonymous")
+    if isinstance(raw_anonymous, bool):
+        return raw_anonymous
+    flag = cell_text(raw_anonymous).lower()
+    if flag in _YES:
+        return True
+    if flag not in _NO:
+        row.problem("anonymous", "anonymous must be 是/否 (yes/no)")
+    return False
 
 
 def paid_month(moment: datetime) -> str:
