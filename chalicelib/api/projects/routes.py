@@ -5,13 +5,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from chalice import Blueprint
 
 from chalicelib.api.projects.views import ProjectView, ReasonBody, project_view
 from chalicelib.api.routing import RequestContext, api_route
 from chalicelib.auth import Principal, Role
 from chalicelib.logic import projects as project_logic
-from chalicelib.logic.projects import ProjectDraft, ProjectEdit
+from chalicelib.logic.projects import ProjectDraft, ProjectEdit, ProjectModel
 
 bp = Blueprint(__name__)
 TAGS = ["projects"]
@@ -66,32 +68,6 @@ def edit_project(ctx: RequestContext, project_id: str) -> ProjectView:
 
 @api_route(
     bp,
-    "/projects/{project_id}/submit",
-    "POST",
-    response=ProjectView,
-    roles=[Role.ORG_ADMIN],
-    summary="Submit a draft (or a rejected project) for review",
-    tags=TAGS,
-)
-def submit_project(ctx: RequestContext, project_id: str) -> ProjectView:
-    return project_view(project_logic.submit_project(project_id, _principal(ctx)), ctx.settings)
-
-
-@api_route(
-    bp,
-    "/projects/{project_id}/approve",
-    "POST",
-    response=ProjectView,
-    roles=[Role.PLATFORM_ADMIN],
-    summary="Approve a project in review: it goes online",
-    tags=TAGS,
-)
-def approve_project(ctx: RequestContext, project_id: str) -> ProjectView:
-    return project_view(project_logic.approve_project(project_id, _principal(ctx)), ctx.settings)
-
-
-@api_route(
-    bp,
     "/projects/{project_id}/reject",
     "POST",
     body=ReasonBody,
@@ -104,40 +80,36 @@ def reject_project(ctx: RequestContext, project_id: str) -> ProjectView:
     return project_view(project_logic.reject_project(project_id, ctx.body.reason, _principal(ctx)), ctx.settings)
 
 
-@api_route(
-    bp,
-    "/projects/{project_id}/suspend",
-    "POST",
-    response=ProjectView,
-    roles=[Role.PLATFORM_ADMIN],
-    summary="Take a project offline (offline reason: suspended)",
-    tags=TAGS,
-)
-def suspend_project(ctx: RequestContext, project_id: str) -> ProjectView:
-    return project_view(project_logic.suspend_project(project_id, _principal(ctx)), ctx.settings)
+Transition = Callable[[str, Principal], ProjectModel]
+
+# The lifecycle steps that take no body: POST /projects/{id}/<action> -> the project as it is now.
+TRANSITIONS: list[tuple[str, Transition, list[Role], str]] = [
+    ("submit", project_logic.submit_project, [Role.ORG_ADMIN], "Submit a draft (or a rejected project) for review"),
+    ("approve", project_logic.approve_project, [Role.PLATFORM_ADMIN], "Approve a project in review: it goes online"),
+    (
+        "suspend",
+        project_logic.suspend_project,
+        [Role.PLATFORM_ADMIN],
+        "Take a project offline (offline reason: suspended)",
+    ),
+    (
+        "resume",
+        project_logic.resume_project,
+        [Role.PLATFORM_ADMIN],
+        "Lift a suspension; online again if no other offline reason remains",
+    ),
+    ("close", project_logic.close_project, [Role.ORG_ADMIN, Role.PLATFORM_ADMIN], "Close an ended project"),
+]
 
 
-@api_route(
-    bp,
-    "/projects/{project_id}/resume",
-    "POST",
-    response=ProjectView,
-    roles=[Role.PLATFORM_ADMIN],
-    summary="Lift a suspension; online again if no other offline reason remains",
-    tags=TAGS,
-)
-def resume_project(ctx: RequestContext, project_id: str) -> ProjectView:
-    return project_view(project_logic.resume_project(project_id, _principal(ctx)), ctx.settings)
+def _transition_route(action: str, transition: Transition, roles: list[Role], summary: str) -> None:
+    def route(ctx: RequestContext, project_id: str) -> ProjectView:
+        return project_view(transition(project_id, _principal(ctx)), ctx.settings)
+
+    route.__name__ = route.__qualname__ = f"{action}_project"
+    path = f"/projects/{{project_id}}/{action}"
+    api_route(bp, path, "POST", response=ProjectView, roles=roles, summary=summary, tags=TAGS)(route)
 
 
-@api_route(
-    bp,
-    "/projects/{project_id}/close",
-    "POST",
-    response=ProjectView,
-    roles=[Role.ORG_ADMIN, Role.PLATFORM_ADMIN],
-    summary="Close an ended project",
-    tags=TAGS,
-)
-def close_project(ctx: RequestContext, project_id: str) -> ProjectView:
-    return project_view(project_logic.close_project(project_id, _principal(ctx)), ctx.settings)
+for _action, _transition, _roles, _summary in TRANSITIONS:
+    _transition_route(_action, _transition, _roles, _summary)

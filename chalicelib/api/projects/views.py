@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.orgs import CertificateView, certificate_view
+from chalicelib.api.orgs import CertificateView, certificate_view, project_card
 from chalicelib.clock import utcnow
 from chalicelib.config import Settings
 from chalicelib.logic.deadlines import shanghai_day
@@ -144,26 +144,17 @@ def feedback_view(entry: FeedbackModel) -> FeedbackView:
 
 def project_view(project: ProjectModel, settings: Settings) -> ProjectView:
     page = project_page(project)
-    totals = page.totals
     return ProjectView(
-        project_id=project.project_id,
-        title=project.title,
+        **project_card(project).model_dump(),
         summary=project.summary,
         description=project.description,
-        category=project.category,
-        province=project.province,
-        city=project.city,
         beneficiary=project.beneficiary,
-        target_fen=int(project.target_fen),
-        amount_raised_fen=totals.amount_fen,
-        donation_count=totals.donation_count,
-        donor_count=totals.donor_count,
-        start_date=project.start_date,
-        end_date=project.end_date,
+        amount_raised_fen=page.totals.amount_fen,
+        donation_count=page.totals.donation_count,
+        donor_count=page.totals.donor_count,
         start_at=project.start_at,
         end_at=project.end_at,
         filing_number=project.filing_number,
-        status=project.status,
         offline_reasons=[str(x) for x in project.offline_reasons or []],
         reject_reason=project.reject_reason,
         feedback_interval_days=int(project.feedback_interval_days),
@@ -171,7 +162,6 @@ def project_view(project: ProjectModel, settings: Settings) -> ProjectView:
         final_report_due_at=project.final_report_due_at,
         final_report_posted_at=project.final_report_posted_at,
         last_feedback_at=project.last_feedback_at,
-        cover_image_key=project.cover_image_key,
         campaign_ids=[str(x) for x in project.campaign_ids or []],
         counter_shards=int(project.counter_shards),
         raising_org=org_brief(page.raising_org, settings),
