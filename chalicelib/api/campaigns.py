@@ -8,10 +8,8 @@ from pydantic import BaseModel
 from chalicelib.api.orgs import ProjectCard, project_card
 from chalicelib.api.routing import RequestContext, api_route
 from chalicelib.auth import Role
-from chalicelib.dal.campaigns import CampaignModel
-from chalicelib.dal.totals import Totals
 from chalicelib.logic import campaigns as campaign_logic
-from chalicelib.logic.campaigns import AttachProject, CampaignInput
+from chalicelib.logic.campaigns import AttachProject, CampaignInput, CampaignModel, Totals
 
 bp = Blueprint(__name__)
 TAGS = ["campaigns"]

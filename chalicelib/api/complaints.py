@@ -9,10 +9,8 @@ from pydantic import BaseModel, Field
 
 from chalicelib.api.routing import RequestContext, api_route
 from chalicelib.auth import Role
-from chalicelib.dal import complaints as complaint_store
-from chalicelib.dal.complaints import ComplaintModel
 from chalicelib.logic import complaints as complaint_logic
-from chalicelib.logic.complaints import ComplaintAnswer, ComplaintInput, mask_contact
+from chalicelib.logic.complaints import ComplaintAnswer, ComplaintInput, ComplaintModel, mask_contact
 
 bp = Blueprint(__name__)
 TAGS = ["complaints"]
@@ -120,7 +118,7 @@ def complaint_queue(ctx: RequestContext) -> ComplaintList:
     tags=TAGS,
 )
 def get_complaint(ctx: RequestContext, complaint_id: str) -> ComplaintView:
-    return complaint_view(complaint_store.get_complaint(complaint_id))
+    return complaint_view(complaint_logic.get_complaint(complaint_id))
 
 
 @api_route(

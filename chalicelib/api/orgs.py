@@ -11,20 +11,14 @@ from chalicelib.api.routing import RequestContext, api_route
 from chalicelib.auth import Principal, Role
 from chalicelib.clock import utcnow
 from chalicelib.config import Settings
-from chalicelib.dal import orgs as org_store
-from chalicelib.dal import projects as project_store
-from chalicelib.dal.aws import presigned_get
-from chalicelib.dal.orgs import Certificate, OrgModel
-from chalicelib.errors import NotFound
 from chalicelib.logic import orgs as org_logic
-from chalicelib.logic.access import may_manage_org
 from chalicelib.logic.deadlines import shanghai_day
-from chalicelib.logic.orgs import OrgApplication, OrgEdit
-from chalicelib.logic.visibility import is_visible
+from chalicelib.logic.orgs import Certificate, OrgApplication, OrgEdit, OrgModel
+from chalicelib.logic.projects import ProjectModel
+from chalicelib.logic.uploads import document_url
 
 bp = Blueprint(__name__)
 TAGS = ["orgs"]
-UPLOAD_TTL_SECONDS = 900
 
 
 class CertificateView(BaseModel):
@@ -98,18 +92,17 @@ def certificate_view(cert: Certificate | None, settings: Settings) -> Certificat
     if cert is None:
         return None
     today = shanghai_day(utcnow())
-    url = presigned_get(settings, settings.documents_bucket, cert.document_key) if cert.document_key else None
     return CertificateView(
         number=cert.number,
         issuer=cert.issuer,
         valid_from=cert.valid_from,
         valid_to=cert.valid_to,
         valid_today=org_logic.certificate_valid(cert, today),
-        document_url=url,
+        document_url=document_url(settings, cert.document_key),
     )
 
 
-def project_card(project: project_store.ProjectModel) -> ProjectCard:
+def project_card(project: ProjectModel) -> ProjectCard:
     return ProjectCard(
         project_id=project.project_id,
         title=project.title,
@@ -129,7 +122,7 @@ def org_view(org: OrgModel, settings: Settings, principal: Principal | None, *, 
     assert registration is not None
     projects = []
     if with_projects:
-        projects = [project_card(p) for p in project_store.projects_of_org(org.org_id) if is_visible(p, principal)]
+        projects = [project_card(p) for p in org_logic.visible_projects_of(org.org_id, principal)]
     return OrgView(
         org_id=org.org_id,
         name=org.name,
@@ -176,7 +169,7 @@ def apply_for_org(ctx: RequestContext) -> OrgView:
     tags=TAGS,
 )
 def list_orgs(ctx: RequestContext) -> OrgList:
-    orgs = org_store.orgs_by_status(ctx.query.status)
+    orgs = org_logic.orgs_by_status(ctx.query.status)
     return OrgList(items=[org_view(o, ctx.settings, ctx.principal, with_projects=False) for o in orgs])
 
 
@@ -189,9 +182,7 @@ def list_orgs(ctx: RequestContext) -> OrgList:
     tags=TAGS,
 )
 def get_org(ctx: RequestContext, org_id: str) -> OrgView:
-    org = org_store.get_org(org_id)
-    if org.status != "approved" and not may_manage_org(ctx.principal, org):
-        raise NotFound(f"no charity {org_id}", code="org_not_found")
+    org = org_logic.visible_org(org_id, ctx.principal)
     return org_view(org, ctx.settings, ctx.principal, with_projects=True)
 
 
@@ -251,7 +242,9 @@ def reject_org(ctx: RequestContext, org_id: str) -> OrgView:
     tags=TAGS,
 )
 def document_upload(ctx: RequestContext, org_id: str) -> DocumentUpload:
-    url, key = org_logic.document_upload(
+    grant = org_logic.document_upload(
         org_id, kind=ctx.body.kind, content_type=ctx.body.content_type, principal=ctx.principal, settings=ctx.settings
     )
-    return DocumentUpload(upload_url=url, key=key, content_type=ctx.body.content_type, expires_in=UPLOAD_TTL_SECONDS)
+    return DocumentUpload(
+        upload_url=grant.upload_url, key=grant.key, content_type=grant.content_type, expires_in=grant.expires_in
+    )

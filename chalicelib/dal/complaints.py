@@ -7,7 +7,7 @@ from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.dal.base import GongyiModel
-from chalicelib.dal.orgs import condition_failed
+from chalicelib.dal.conditions import condition_failed
 from chalicelib.errors import InvalidTransition, NotFound
 
 

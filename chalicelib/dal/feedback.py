@@ -8,8 +8,8 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.dal.base import GongyiModel
-from chalicelib.dal.orgs import condition_failed
-from chalicelib.dal.projects import ProjectModel
+from chalicelib.dal.conditions import condition_failed
+from chalicelib.dal.projects import ProjectModel, unchanged_since
 from chalicelib.dal.transactions import connection_for
 from chalicelib.errors import Conflict
 
@@ -72,11 +72,7 @@ def post_with_project(
 ) -> None:
     """Store the entry and the project's new due dates/status in one transaction,
     only if the project is still as it was read (see ``save_project_if``)."""
-    condition = (ProjectModel.status == status) & (ProjectModel.updated_at == updated_at)
-    if offline_reasons:
-        condition &= ProjectModel.offline_reasons == list(offline_reasons)
-    else:
-        condition &= ProjectModel.offline_reasons.does_not_exist() | (ProjectModel.offline_reasons == [])
+    condition = unchanged_since(status=status, offline_reasons=offline_reasons, updated_at=updated_at)
     connection = connection_for(ProjectModel)
     try:
         with TransactWrite(connection=connection) as tx:

@@ -8,6 +8,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.dal.base import GongyiModel
+from chalicelib.dal.conditions import condition_failed
 from chalicelib.dal.transactions import connection_for
 from chalicelib.errors import Conflict, NotFound
 
@@ -67,16 +68,6 @@ class OrgCreditCodeModel(GongyiModel):
     org_id = UnicodeAttribute()
 
 
-def condition_failed(exc: Exception) -> bool:
-    cause = getattr(exc, "cause_response_code", None)
-    reasons = getattr(exc, "cancellation_reasons", None) or []
-    if cause == "ConditionalCheckFailedException":
-        return True
-    if any(r is not None and getattr(r, "code", None) == "ConditionalCheckFailed" for r in reasons):
-        return True
-    return "ConditionalCheckFailed" in str(getattr(exc, "cause", "") or "")
-
-
 def create_org(org: OrgModel) -> None:
     """Store a new charity; ``Conflict(credit_code_taken)`` if its credit code is already registered."""
     guard = OrgCreditCodeModel(credit_code=org.credit_code, org_id=org.org_id)
@@ -108,6 +99,11 @@ def find_org(org_id: str) -> OrgModel | None:
 def orgs_by_status(status: str, *, limit: int = 100) -> list[OrgModel]:
     """Charities of one status, earliest certificate expiry first (the review queue)."""
     return list(OrgModel.by_status_cert_expiry.query(status, limit=limit))
+
+
+def add_document_key(org: OrgModel, key: str) -> None:
+    """Remember an upload key handed out to the charity (a certificate may only reference those)."""
+    org.update(actions=[OrgModel.document_keys.set(OrgModel.document_keys.append([key]))])
 
 
 def save_org_if(org: OrgModel, *, expected_status: str, expected_updated_at: str) -> None:

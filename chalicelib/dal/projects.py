@@ -7,11 +7,12 @@ write this one item (see DESIGN.md). They live in sharded counters.
 from __future__ import annotations
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.dal.base import GongyiModel
-from chalicelib.dal.orgs import condition_failed
+from chalicelib.dal.conditions import condition_failed
 from chalicelib.errors import Conflict, NotFound
 
 
@@ -119,17 +120,39 @@ def save_project_if(project: ProjectModel, *, status: str, offline_reasons: list
     The compliance jobs add offline reasons directly; this condition makes a
     concurrent change of theirs fail our write instead of being overwritten.
     """
+    try:
+        project.save(condition=unchanged_since(status=status, offline_reasons=offline_reasons, updated_at=updated_at))
+    except PutError as exc:
+        if condition_failed(exc):
+            raise Conflict("the project changed meanwhile; reload and retry", code="concurrent_update") from exc
+        raise
+
+
+def unchanged_since(*, status: str, offline_reasons: list[str], updated_at: str) -> Condition:
+    """The condition "status, offline reasons and updated_at are still what was read"."""
     condition = (ProjectModel.status == status) & (ProjectModel.updated_at == updated_at)
     if offline_reasons:
         condition &= ProjectModel.offline_reasons == list(offline_reasons)
     else:
         condition &= ProjectModel.offline_reasons.does_not_exist() | (ProjectModel.offline_reasons == [])
+    return condition
+
+
+def attach_to_campaign(project: ProjectModel, campaign_id: str) -> bool:
+    """Note the campaign on the project (for display; the membership table is the truth).
+
+    False if the project already listed it (a replay).
+    """
     try:
-        project.save(condition=condition)
-    except PutError as exc:
+        project.update(
+            actions=[ProjectModel.campaign_ids.set(ProjectModel.campaign_ids.append([campaign_id]))],
+            condition=~ProjectModel.campaign_ids.contains(campaign_id),
+        )
+    except UpdateError as exc:
         if condition_failed(exc):
-            raise Conflict("the project changed meanwhile; reload and retry", code="concurrent_update") from exc
+            return False
         raise
+    return True
 
 
 def get_projects(project_ids: list[str]) -> list[ProjectModel]:

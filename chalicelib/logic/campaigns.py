@@ -13,10 +13,11 @@ from chalicelib.auth import Principal
 from chalicelib.clock import to_iso, utcnow
 from chalicelib.dal import campaigns as campaign_store
 from chalicelib.dal import projects as project_store
-from chalicelib.dal.campaigns import CampaignModel, CampaignProjectModel
-from chalicelib.dal.orgs import condition_failed
+from chalicelib.dal.campaigns import CampaignModel as CampaignModel  # re-exported: the API types against logic
+from chalicelib.dal.campaigns import CampaignProjectModel
 from chalicelib.dal.projects import ProjectModel
-from chalicelib.dal.totals import Totals, read_totals
+from chalicelib.dal.totals import Totals as Totals
+from chalicelib.dal.totals import read_totals
 from chalicelib.errors import Conflict
 from chalicelib.ids import new_id
 
@@ -72,14 +73,7 @@ def attach_project(campaign_id: str, project_id: str, principal: Principal) -> b
             campaign_id=campaign_id, project_id=project_id, attached_at=to_iso(utcnow()), attached_by=principal.sub
         )
     )
-    try:  # denormalised on the project for display; the membership table is the truth
-        project.update(
-            actions=[ProjectModel.campaign_ids.set(ProjectModel.campaign_ids.append([campaign_id]))],
-            condition=~ProjectModel.campaign_ids.contains(campaign_id),
-        )
-    except Exception as exc:  # noqa: BLE001 - a replay finds it there already
-        if not condition_failed(exc):
-            raise
+    project_store.attach_to_campaign(project, campaign_id)  # False on a replay: it is there already
     return attached
 
 

@@ -14,7 +14,7 @@ from chalicelib.auth import Principal
 from chalicelib.clock import parse_iso, to_iso, utcnow
 from chalicelib.dal import complaints as complaint_store
 from chalicelib.dal import projects as project_store
-from chalicelib.dal.complaints import ComplaintModel
+from chalicelib.dal.complaints import ComplaintModel as ComplaintModel  # re-exported: the API types against logic
 from chalicelib.dal.outbox import notify_once
 from chalicelib.errors import InvalidTransition
 from chalicelib.ids import new_id
@@ -81,6 +81,10 @@ def file_complaint(project_id: str, complaint_input: ComplaintInput, principal: 
         message=f"新举报：项目《{project.title}》，请于 {complaint.due_at} 前答复",
     )
     return complaint
+
+
+def get_complaint(complaint_id: str) -> ComplaintModel:
+    return complaint_store.get_complaint(complaint_id)
 
 
 def complaint_queue(status: str, *, overdue_only: bool = False, limit: int = 100) -> list[ComplaintModel]:

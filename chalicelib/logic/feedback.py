@@ -8,7 +8,7 @@ the end (``final_report_due_at``); it is satisfied by an entry marked
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -17,12 +17,13 @@ from chalicelib.clock import parse_iso, to_iso, utcnow
 from chalicelib.dal import feedback as feedback_store
 from chalicelib.dal import projects as project_store
 from chalicelib.dal.audit import record_status_change
-from chalicelib.dal.feedback import FeedbackModel
+from chalicelib.dal.feedback import FeedbackModel as FeedbackModel  # re-exported for the API
+from chalicelib.dal.projects import ProjectModel
 from chalicelib.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 from chalicelib.ids import new_id
 from chalicelib.logic.access import is_project_charity
 from chalicelib.logic.deadlines import shanghai_month
-from chalicelib.logic.projects import FEEDBACK_OVERDUE, SAVE_ATTEMPTS, remove_offline_reason
+from chalicelib.logic.projects.rules import FEEDBACK_OVERDUE, SAVE_ATTEMPTS, remove_offline_reason
 from chalicelib.logic.visibility import require_visible
 
 ACCEPTS_FEEDBACK = ("online", "offline", "ended")
@@ -47,40 +48,17 @@ def post_feedback(project_id: str, entry_input: FeedbackInput, principal: Princi
             raise Forbidden("only the raising or the executing charity posts feedback on this project")
         if project.status not in ACCEPTS_FEEDBACK:
             raise InvalidTransition(f"a project that is {project.status} takes no feedback")
-        for key in entry_input.image_keys:
-            if not key.startswith((f"projects/{project_id}/", f"orgs/{principal.org_id}/")):
-                raise ValidationFailed(
-                    "image keys come from POST /projects/{id}/uploads",
-                    code="unknown_image_key",
-                    details=[{"field": "image_keys", "code": "unknown_image_key"}],
-                )
+        _check_image_keys(entry_input.image_keys, project_id=project_id, org_id=principal.org_id)
         before = (project.status, [str(r) for r in project.offline_reasons or []], project.updated_at)
         now = utcnow()
-        posted_at, feedback_id = to_iso(now), new_id()
-        due = project.feedback_due_at
-        entry = FeedbackModel(
-            project_id=project_id,
-            posted_at_id=FeedbackModel.sort_key(posted_at, feedback_id),
-            feedback_id=feedback_id,
-            posted_at=posted_at,
-            org_id=principal.org_id,
-            posted_by=principal.sub,
-            text=entry_input.text,
-            image_keys=list(entry_input.image_keys),
-            amount_used_fen=entry_input.amount_used_fen,
-            period=entry_input.period,
-            is_final=entry_input.is_final,
-            due_at_when_posted=due,
-            on_time=due is None or now <= parse_iso(due),
-            month=shanghai_month(now),
-        )
+        entry = _new_entry(project, entry_input, principal, org_id=principal.org_id, now=now)
         after_end = now > parse_iso(project.end_at)
-        project.last_feedback_at = posted_at
+        project.last_feedback_at = entry.posted_at
         project.feedback_due_at = to_iso(now + timedelta(days=int(project.feedback_interval_days)))
         if (entry_input.is_final or after_end) and not project.final_report_posted_at:
-            project.final_report_posted_at = posted_at
+            project.final_report_posted_at = entry.posted_at
         remove_offline_reason(project, FEEDBACK_OVERDUE, now)
-        project.updated_at = posted_at
+        project.updated_at = entry.posted_at
         try:
             feedback_store.post_with_project(
                 entry, project, status=before[0], offline_reasons=before[1], updated_at=before[2]
@@ -98,6 +76,40 @@ def post_feedback(project_id: str, entry_input: FeedbackInput, principal: Princi
             )
         return entry
     raise Conflict("the project keeps changing; retry", code="concurrent_update")
+
+
+def _check_image_keys(keys: list[str], *, project_id: str, org_id: str) -> None:
+    for key in keys:
+        if not key.startswith((f"projects/{project_id}/", f"orgs/{org_id}/")):
+            raise ValidationFailed(
+                "image keys come from POST /projects/{id}/uploads",
+                code="unknown_image_key",
+                details=[{"field": "image_keys", "code": "unknown_image_key"}],
+            )
+
+
+def _new_entry(
+    project: ProjectModel, entry_input: FeedbackInput, principal: Principal, *, org_id: str, now: datetime
+) -> FeedbackModel:
+    """The entry as posted now, judged on time against the due date the project had."""
+    posted_at, feedback_id = to_iso(now), new_id()
+    due = project.feedback_due_at
+    return FeedbackModel(
+        project_id=project.project_id,
+        posted_at_id=FeedbackModel.sort_key(posted_at, feedback_id),
+        feedback_id=feedback_id,
+        posted_at=posted_at,
+        org_id=org_id,
+        posted_by=principal.sub,
+        text=entry_input.text,
+        image_keys=list(entry_input.image_keys),
+        amount_used_fen=entry_input.amount_used_fen,
+        period=entry_input.period,
+        is_final=entry_input.is_final,
+        due_at_when_posted=due,
+        on_time=due is None or now <= parse_iso(due),
+        month=shanghai_month(now),
+    )
 
 
 def feedback_history(

@@ -11,18 +11,21 @@ from chalicelib.auth import Principal
 from chalicelib.clock import to_iso, utcnow
 from chalicelib.config import Settings
 from chalicelib.dal import orgs as org_store
+from chalicelib.dal import projects as project_store
 from chalicelib.dal.audit import record_status_change
-from chalicelib.dal.aws import presigned_put
-from chalicelib.dal.orgs import Certificate, OrgModel
-from chalicelib.errors import Conflict, InvalidTransition, ValidationFailed
+from chalicelib.dal.orgs import Certificate as Certificate  # re-exported: the API types against logic, never dal
+from chalicelib.dal.orgs import OrgModel as OrgModel
+from chalicelib.dal.projects import ProjectModel
+from chalicelib.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from chalicelib.ids import new_id
-from chalicelib.logic.access import require_manage_org
+from chalicelib.logic.access import may_manage_org, require_manage_org
 from chalicelib.logic.credit_code import is_valid_credit_code, normalize_credit_code
 from chalicelib.logic.deadlines import shanghai_day
+from chalicelib.logic.uploads import UploadGrant, grant_upload
+from chalicelib.logic.visibility import is_visible
 from chalicelib.privacy import is_mainland_mobile, normalize_phone
 
 LANDLINE_OR_HOTLINE = re.compile(r"^(0\d{9,11}|400\d{7})$")
-DOCUMENT_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
 CERTIFICATE_FIELDS = ("name", "registration", "fundraising")
 
 
@@ -227,7 +230,7 @@ def approve_org(org_id: str, principal: Principal) -> OrgModel:
     if org.status == "pending_review" and not certificate_valid(org.registration, shanghai_day(utcnow())):
         raise Conflict("the registration certificate is not valid today", code="registration_expired")
     approved = _review(org_id, principal, to_status="approved", reason="approved")
-    from chalicelib.logic.projects import restore_after_certificate_renewal  # noqa: PLC0415 - avoids a cycle
+    from chalicelib.logic.projects.lifecycle import restore_after_certificate_renewal  # noqa: PLC0415 - avoids a cycle
 
     restore_after_certificate_renewal(approved, actor=principal.sub)
     return approved
@@ -239,15 +242,31 @@ def reject_org(org_id: str, reason: str, principal: Principal) -> OrgModel:
 
 def document_upload(
     org_id: str, *, kind: str, content_type: str, principal: Principal | None, settings: Settings
-) -> tuple[str, str]:
-    """A presigned PUT URL for a certificate scan and the key to reference it by."""
+) -> UploadGrant:
+    """A presigned PUT URL for a certificate scan, and the key to reference it by."""
     org = org_store.get_org(org_id)
     require_manage_org(principal, org)
-    extension = DOCUMENT_TYPES.get(content_type)
-    if extension is None:
-        raise ValidationFailed(
-            f"content_type must be one of {', '.join(DOCUMENT_TYPES)}", code="unsupported_content_type"
-        )
-    key = f"orgs/{org_id}/{kind}/{new_id()}{extension}"
-    org.update(actions=[OrgModel.document_keys.set(OrgModel.document_keys.append([key]))])
-    return presigned_put(settings, settings.documents_bucket, key, content_type=content_type), key
+    upload = grant_upload(settings, prefix=f"orgs/{org_id}/{kind}", content_type=content_type)
+    org_store.add_document_key(org, upload.key)
+    return upload
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def orgs_by_status(status: str) -> list[OrgModel]:
+    """The review queue (or any status), earliest certificate expiry first."""
+    return org_store.orgs_by_status(status)
+
+
+def visible_org(org_id: str, principal: Principal | None) -> OrgModel:
+    """A charity's public page is for approved charities; those who manage it see it in any status."""
+    org = org_store.get_org(org_id)
+    if org.status != "approved" and not may_manage_org(principal, org):
+        raise NotFound(f"no charity {org_id}", code="org_not_found")
+    return org
+
+
+def visible_projects_of(org_id: str, principal: Principal | None) -> list[ProjectModel]:
+    """The charity's projects the caller may see, newest first."""
+    return [p for p in project_store.projects_of_org(org_id) if is_visible(p, principal)]
