@@ -136,3 +136,14 @@ def get_projects(project_ids: list[str]) -> list[ProjectModel]:
     """Several projects in as few BatchGetItem requests as possible, in the order asked (missing ones left out)."""
     found = {p.project_id: p for p in ProjectModel.batch_get(project_ids)}
     return [found[pid] for pid in project_ids if pid in found]
+
+
+# -- donations slice --
+
+
+def find_project(project_id: str) -> ProjectModel | None:
+    """The project, or None (an eventually consistent read: donations cache it briefly anyway)."""
+    try:
+        return ProjectModel.get(project_id)
+    except ProjectModel.DoesNotExist:
+        return None
