@@ -19,7 +19,6 @@ logic (``chalicelib.logic.donations``) decides what that means.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -302,10 +301,3 @@ def find_refund(donation_id: str) -> RefundModel | None:
         return RefundModel.get(donation_id, consistent_read=True)
     except RefundModel.DoesNotExist:
         return None
-
-
-def pause_before_retry(attempt: int) -> None:
-    """Back off after a transaction conflict (jittered, milliseconds)."""
-    import random  # noqa: PLC0415
-
-    time.sleep(random.uniform(0, 0.01 * (2**attempt)))

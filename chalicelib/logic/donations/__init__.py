@@ -12,7 +12,8 @@ The money path (DESIGN.md, throughput and delivery rules):
   mismatch, expired, wrong channel) is refused and recorded as an anomaly.
 * ``refund_donation`` (``refund``) is the mirror transaction.
 * ``read``: the views of donations (public, the donor's own, one in full) and totals.
-* ``project``: the project as donations see it (a briefly cached snapshot) and its counter shards.
+* ``project``: the project as donations see it (a briefly cached snapshot) and its counter shards;
+  ``retry``: how confirm and refund retry a transaction that lost a race.
 """
 
 from chalicelib.logic.donations.confirm import (

@@ -20,10 +20,9 @@ from chalicelib.dal import anomalies, payments
 from chalicelib.dal.anomalies import PaymentAnomalyModel
 from chalicelib.dal.donations import DonationModel, find_donation
 from chalicelib.dal.payments import Blocked, PaymentClaim
+from chalicelib.logic.donations.retry import MAX_ATTEMPTS, pause_before_retry
 from chalicelib.observability import logger, metrics
 from chalicelib.payments import PaymentNotice, ProviderReply, adapter_for
-
-MAX_ATTEMPTS = 6
 
 
 class Settled(StrEnum):
@@ -172,7 +171,7 @@ def settle(notice: PaymentNotice, *, now: datetime) -> Settlement:
                     notice, "transaction_reused", f"transaction already paid donation {seen.donation_id}", None
                 )
         if Blocked.CONFLICT in blocked:
-            payments.pause_before_retry(attempt)
+            pause_before_retry(attempt)
             continue
         if Blocked.DONATION in blocked:
             stored = _claim_from_stored(notice, now)  # the reference was stale or wrong

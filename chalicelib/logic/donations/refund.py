@@ -17,8 +17,8 @@ from chalicelib.dal.audit import record_status_change
 from chalicelib.dal.donations import DonationModel, find_donation
 from chalicelib.dal.payments import Blocked, RefundModel
 from chalicelib.errors import Conflict, InvalidTransition, NotFound
-from chalicelib.logic.donations.confirm import MAX_ATTEMPTS
 from chalicelib.logic.donations.read import donation_view
+from chalicelib.logic.donations.retry import MAX_ATTEMPTS, pause_before_retry
 from chalicelib.payments import RefundOrder, adapter_for, notify_url
 
 
@@ -91,7 +91,7 @@ def _commit_refund(donation: DonationModel, refund: RefundModel, *, now: datetim
         if not blocked:
             return None
         if Blocked.CONFLICT in blocked:
-            payments.pause_before_retry(attempt)
+            pause_before_retry(attempt)
             continue
         if Blocked.DONATION in blocked or Blocked.REFUND in blocked:
             current = find_donation(donation.donation_id)
