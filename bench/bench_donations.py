@@ -169,7 +169,7 @@ def make_project(counter_shards: int) -> Any:
 def donate_and_pay(settings: Any, project_id: str, i: int, log: RequestLog) -> tuple[int, int]:
     """One donation through the logic the routes call; returns (create calls, confirm calls)."""
     from chalicelib.clock import utcnow
-    from chalicelib.logic.donations import create_donation, handle_notification
+    from chalicelib.logic.donations import confirm_payment, create_donation
     from chalicelib.payments.sandbox import signed_notification
 
     body = {
@@ -194,7 +194,7 @@ def donate_and_pay(settings: Any, project_id: str, i: int, log: RequestLog) -> t
         reference=fields["attach"],
         now=utcnow(),
     )
-    settlement, _ = handle_notification(settings, "sandbox", headers, raw)
+    settlement, _ = confirm_payment(settings, "sandbox", headers, raw)
     assert settlement.result.value == "counted", settlement
     return middle - start, log.mark() - middle
 

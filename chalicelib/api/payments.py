@@ -8,8 +8,7 @@ from pydantic import BaseModel
 
 from chalicelib.api.routing import RequestContext, api_route
 from chalicelib.auth import Role
-from chalicelib.dal.anomalies import open_anomalies
-from chalicelib.logic.donations import handle_notification
+from chalicelib.logic.donations import anomalies_to_review, confirm_payment
 
 bp = Blueprint(__name__)
 TAGS = ["payments"]
@@ -44,7 +43,7 @@ class AnomalyPage(BaseModel):
     extra_responses={401: "signature does not verify", 404: "unknown provider"},
 )
 def notify(ctx: RequestContext, provider: str) -> Response:
-    _, reply = handle_notification(ctx.settings, provider, ctx.request.headers, ctx.raw_body)
+    _, reply = confirm_payment(ctx.settings, provider, ctx.request.headers, ctx.raw_body)
     return Response(body=reply.body, status_code=reply.status, headers={"Content-Type": reply.content_type})
 
 
@@ -71,6 +70,6 @@ def anomalies(ctx: RequestContext) -> AnomalyPage:
             last_seen_at=a.last_seen_at,
             seen_count=int(a.seen_count or 0),
         )
-        for a in open_anomalies()
+        for a in anomalies_to_review()
     ]
     return AnomalyPage(items=items)

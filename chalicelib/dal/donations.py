@@ -11,10 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 
 from chalicelib.clock import SHANGHAI
 from chalicelib.dal.base import GongyiModel
+from chalicelib.dal.conditions import condition_failed
 
 
 class DonationsByProjectShard(GlobalSecondaryIndex):  # type: ignore[type-arg]
@@ -125,12 +127,10 @@ class DonationExists(Exception):
 
 def save_new_donation(donation: DonationModel) -> None:
     """Store a new (pending) donation; never overwrites one."""
-    from pynamodb.exceptions import PutError  # noqa: PLC0415
-
     try:
         donation.save(condition=DonationModel.donation_id.does_not_exist())
     except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             raise DonationExists(donation.donation_id) from exc
         raise
 
@@ -170,16 +170,6 @@ def donations_of_donor(donor_sub: str, *, limit: int, before: str | None) -> lis
     """A signed-in donor's donations, newest first (one partition per donor)."""
     range_condition = DonationModel.created_at < before if before else None
     return list(DonationModel.by_donor.query(donor_sub, range_condition, scan_index_forward=False, limit=limit))
-
-
-def find_project(project_id: str) -> Any:
-    """The project a donation goes to (``ProjectModel``), or None."""
-    from chalicelib.dal.projects import ProjectModel  # noqa: PLC0415
-
-    try:
-        return ProjectModel.get(project_id)
-    except ProjectModel.DoesNotExist:
-        return None
 
 
 # -- imports slice --
@@ -257,3 +247,12 @@ class ImportedDonation:
 
 def put_imported_donations(settings: Settings, donations: list[ImportedDonation]) -> int:
     return batches.batch_put(settings, DonationModel.Meta.table_name, (d.item() for d in donations))
+
+
+def donations_by_phone_hash(phone_hash: str, *, limit: int = 200) -> list[DonationModel]:
+    """The donations recorded with this phone hash, newest first (keys-only index, then one batch read)."""
+    ids = [d.donation_id for d in DonationModel.by_phone.query(phone_hash, limit=limit)]
+    if not ids:
+        return []
+    found = {d.donation_id: d for d in DonationModel.batch_get(list(dict.fromkeys(ids)))}
+    return sorted(found.values(), key=lambda d: d.created_at, reverse=True)

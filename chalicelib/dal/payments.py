@@ -19,21 +19,21 @@ logic (``chalicelib.logic.donations``) decides what that means.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import to_iso
 from chalicelib.dal.base import GongyiModel
+from chalicelib.dal.conditions import CONDITION_FAILED, TRANSACTION_CONFLICT, cancellation_codes, transaction_conflict
 from chalicelib.dal.donations import DonationModel
 from chalicelib.dal.totals import ProjectCounterModel
+from chalicelib.dal.transactions import connection_for
 
 
 class ProviderTransactionModel(GongyiModel):
@@ -117,19 +117,6 @@ class Blocked(StrEnum):
     CONFLICT = "conflict"  # a concurrent transaction touched the same items: retry
 
 
-_connections: dict[tuple[str, str | None], Connection] = {}
-
-
-def _connection() -> Connection:
-    """One PynamoDB connection per binding: building a botocore client costs ~0.3 s,
-    far too much to pay per payment."""
-    meta: Any = DonationModel.Meta
-    key = (meta.region, meta.host)
-    if key not in _connections:
-        _connections[key] = Connection(region=meta.region, host=meta.host)
-    return _connections[key]
-
-
 class _Roles:
     """Which check each transaction item stands for, in the order PynamoDB sends them
     (condition checks, deletes, puts, updates): cancellation reasons come in that order."""
@@ -145,33 +132,25 @@ class _Roles:
 
 
 def _blocked(exc: TransactWriteError, roles: list[Blocked]) -> set[Blocked]:
-    reasons = exc.cancellation_reasons if exc.cause_response_code == "TransactionCanceledException" else []
     found: set[Blocked] = set()
-    for role, reason in zip(roles, reasons, strict=False):
-        if reason is None:
-            continue
-        if reason.code == "ConditionalCheckFailed":
+    for role, code in zip(roles, cancellation_codes(exc), strict=False):
+        if code == CONDITION_FAILED:
             found.add(role)
-        elif reason.code == "TransactionConflict":
+        elif code == TRANSACTION_CONFLICT:
             found.add(Blocked.CONFLICT)
     if not found:
-        if exc.cause_response_code in ("TransactionConflictException", "TransactionInProgressException"):
+        if transaction_conflict(exc):
             return {Blocked.CONFLICT}
         raise exc
     return found
 
 
-def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> set[Blocked]:
-    """Try the confirm transaction; an empty set means it committed.
-
-    ``new_donor``: assume the donor has no marker yet (put it, count a donor);
-    otherwise assume one exists (add to it, count no donor). Ignored without a donor key.
-    """
-    paid_iso = to_iso(claim.paid_at)
+def _still_payable(claim: PaymentClaim, now: datetime) -> Condition:
+    """The donation the claim pays: still pending, in time, and what the claim says it is."""
     donor_condition = (
         DonationModel.donor_key == claim.donor_key if claim.donor_key else DonationModel.donor_key.does_not_exist()
     )
-    donation_condition = (
+    return (
         (DonationModel.status == "pending")
         & (DonationModel.amount_fen == claim.amount_fen)
         & (DonationModel.pay_by >= to_iso(now))
@@ -180,21 +159,54 @@ def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> se
         & (DonationModel.channel == claim.provider)
         & donor_condition
     )
+
+
+def _count_donor_in(tx: TransactWrite, roles: _Roles, claim: PaymentClaim, *, new_donor: bool) -> None:
+    """A new donor gets a marker (put, once); a known donor's marker counts one more donation."""
+    if not claim.donor_key:
+        return
+    marker_key = DonorMarkerModel.key(claim.project_id, claim.donor_key)
+    if new_donor:
+        roles.add("put", Blocked.MARKER)
+        tx.save(
+            DonorMarkerModel(
+                marker_key=marker_key,
+                project_id=claim.project_id,
+                paid_count=1,
+                first_donation_id=claim.donation_id,
+            ),
+            condition=DonorMarkerModel.marker_key.does_not_exist(),
+        )
+    else:
+        roles.add("update", Blocked.MARKER)
+        tx.update(
+            DonorMarkerModel(marker_key=marker_key),
+            actions=[DonorMarkerModel.paid_count.add(1)],
+            condition=DonorMarkerModel.marker_key.exists(),
+        )
+
+
+def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> set[Blocked]:
+    """Try the confirm transaction; an empty set means it committed.
+
+    ``new_donor``: assume the donor has no marker yet (put it, count a donor);
+    otherwise assume one exists (add to it, count no donor). Ignored without a donor key.
+    """
     counts_donor = new_donor or not claim.donor_key
     roles = _Roles()
     try:
-        with TransactWrite(connection=_connection()) as tx:
+        with TransactWrite(connection=connection_for(DonationModel)) as tx:
             roles.add("update", Blocked.DONATION)
             tx.update(
                 DonationModel(donation_id=claim.donation_id),
                 actions=[
                     DonationModel.status.set("paid"),
-                    DonationModel.paid_at.set(paid_iso),
+                    DonationModel.paid_at.set(to_iso(claim.paid_at)),
                     DonationModel.provider_txn_id.set(claim.transaction_id),
                     DonationModel.paid_month_shard.set(DonationModel.paid_month_shard_key(claim.paid_at, claim.shard)),
                     DonationModel.expires_at.remove(),
                 ],
-                condition=donation_condition,
+                condition=_still_payable(claim, now),
             )
             roles.add("put", Blocked.TRANSACTION_ID)
             tx.save(
@@ -218,26 +230,7 @@ def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> se
                     ProjectCounterModel.donor_count.add(1 if counts_donor else 0),
                 ],
             )
-            if claim.donor_key:
-                marker_key = DonorMarkerModel.key(claim.project_id, claim.donor_key)
-                if new_donor:
-                    roles.add("put", Blocked.MARKER)
-                    tx.save(
-                        DonorMarkerModel(
-                            marker_key=marker_key,
-                            project_id=claim.project_id,
-                            paid_count=1,
-                            first_donation_id=claim.donation_id,
-                        ),
-                        condition=DonorMarkerModel.marker_key.does_not_exist(),
-                    )
-                else:
-                    roles.add("update", Blocked.MARKER)
-                    tx.update(
-                        DonorMarkerModel(marker_key=marker_key),
-                        actions=[DonorMarkerModel.paid_count.add(1)],
-                        condition=DonorMarkerModel.marker_key.exists(),
-                    )
+            _count_donor_in(tx, roles, claim, new_donor=new_donor)
     except TransactWriteError as exc:
         return _blocked(exc, roles.ordered())
     return set()
@@ -252,7 +245,7 @@ def commit_refund(donation: DonationModel, refund: RefundModel, *, last_of_donor
     roles = _Roles()
     counts_donor_out = last_of_donor or not donation.donor_key
     try:
-        with TransactWrite(connection=_connection()) as tx:
+        with TransactWrite(connection=connection_for(DonationModel)) as tx:
             # A plain status change on the donation item: the receipts stream voids on it.
             roles.add("update", Blocked.DONATION)
             tx.update(
@@ -308,10 +301,3 @@ def find_refund(donation_id: str) -> RefundModel | None:
         return RefundModel.get(donation_id, consistent_read=True)
     except RefundModel.DoesNotExist:
         return None
-
-
-def pause_before_retry(attempt: int) -> None:
-    """Back off after a transaction conflict (jittered, milliseconds)."""
-    import random  # noqa: PLC0415
-
-    time.sleep(random.uniform(0, 0.01 * (2**attempt)))

@@ -302,3 +302,14 @@ def find_project_facts(project_id: str) -> ProjectFacts | None:
     return ProjectFacts(
         project.project_id, project.org_id, project.executor_org_id, project.status, int(project.counter_shards or 1)
     )
+
+
+# -- donations slice --
+
+
+def find_project(project_id: str) -> ProjectModel | None:
+    """The project, or None (an eventually consistent read: donations cache it briefly anyway)."""
+    try:
+        return ProjectModel.get(project_id)
+    except ProjectModel.DoesNotExist:
+        return None

@@ -22,7 +22,6 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
@@ -30,10 +29,10 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.config import Settings
 from chalicelib.dal.aws import aws_client
 from chalicelib.dal.base import GongyiModel
-from chalicelib.dal.donations import DonationModel
-from chalicelib.dal.orgs import OrgModel
-from chalicelib.dal.projects import ProjectModel
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.dal.conditions import condition_failed
+from chalicelib.dal.donations import DonationModel, find_donation
+from chalicelib.dal.transactions import connection_for
+from chalicelib.errors import Conflict
 
 PDF = "application/pdf"
 
@@ -141,7 +140,7 @@ class LookupBucketModel(GongyiModel):
 # -- receipt sets ------------------------------------------------------------------------------
 
 
-def get_receipt(donation_id: str, *, consistent: bool = True) -> ReceiptModel | None:
+def find_receipt(donation_id: str, *, consistent: bool = True) -> ReceiptModel | None:
     try:
         return ReceiptModel.get(donation_id, consistent_read=consistent)
     except DoesNotExist:
@@ -154,7 +153,7 @@ def receipts_for(donation_ids: list[str]) -> dict[str, ReceiptModel]:
     return {r.donation_id: r for r in ReceiptModel.batch_get(list(dict.fromkeys(donation_ids)))}
 
 
-def receipt_by_number(number: str) -> ReceiptModel | None:
+def find_receipt_by_number(number: str) -> ReceiptModel | None:
     for receipt in ReceiptModel.by_number.query(number, limit=1):
         return receipt
     return None
@@ -174,11 +173,11 @@ def claim_number(settings: Settings, receipt: ReceiptModel, *, expected_last_seq
     ``expected_last_seq`` (and moves to ``receipt.seq``), and the donation has no
     receipt set yet. Either all three hold and both items are written, or
     nothing is written and the reason is raised: ``AlreadyNumbered``,
-    ``CounterMoved`` or ``DonationNotReceiptable``.
+    ``CounterMoved`` or ``DonationNotReceiptable``. (``settings`` is not needed any
+    more: the transaction uses the models' own binding.)
     """
-    connection = Connection(region=settings.aws_region, host=settings.aws_endpoint_url)
     try:
-        with TransactWrite(connection=connection) as tx:
+        with TransactWrite(connection=connection_for(ReceiptModel)) as tx:
             tx.condition_check(DonationModel, receipt.donation_id, condition=DonationModel.status == "paid")
             if expected_last_seq == 0:
                 tx.save(
@@ -195,9 +194,9 @@ def claim_number(settings: Settings, receipt: ReceiptModel, *, expected_last_seq
     except TransactWriteError:
         # Decide from the items, not from the cancellation reasons: reading them back is
         # the one answer that is also right after a transaction conflict or a retried call.
-        if get_receipt(receipt.donation_id) is not None:
+        if find_receipt(receipt.donation_id) is not None:
             raise AlreadyNumbered("this donation already has its receipts") from None
-        donation = get_donation(receipt.donation_id)
+        donation = find_donation(receipt.donation_id)
         if donation is None or donation.status != "paid":
             raise DonationNotReceiptable("the donation is not paid") from None
         raise CounterMoved("the receipt counter moved") from None
@@ -218,7 +217,7 @@ def mark_issued(receipt: ReceiptModel, documents: dict[str, tuple[str, int]], is
         )
         return True
     except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+        if condition_failed(exc):
             return False
         raise
 
@@ -232,9 +231,9 @@ def mark_void(donation_id: str, voided_at: str) -> ReceiptModel | None:
             condition=ReceiptModel.donation_id.exists() & (ReceiptModel.status != "void"),
         )
     except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
+        if not condition_failed(exc):
             raise
-    return get_receipt(donation_id)
+    return find_receipt(donation_id)
 
 
 # -- documents in S3 ---------------------------------------------------------------------------
@@ -248,43 +247,6 @@ def put_document(settings: Settings, key: str, body: bytes) -> None:
 
 def get_document(settings: Settings, key: str) -> bytes:
     return bytes(aws_client(settings, "s3").get_object(Bucket=settings.receipts_bucket, Key=key)["Body"].read())
-
-
-# -- donations, charities and projects as receipts see them ----------------------------------------
-
-
-def charity_and_project(org_id: str, project_id: str) -> tuple[OrgModel, ProjectModel]:
-    try:
-        org = OrgModel.get(org_id)
-    except DoesNotExist:
-        raise NotFound("the donation's charity does not exist", code="charity_not_found") from None
-    try:
-        project = ProjectModel.get(project_id)
-    except DoesNotExist:
-        raise NotFound("the donation's project does not exist", code="project_not_found") from None
-    return org, project
-
-
-def project_titles(project_ids: list[str]) -> dict[str, str]:
-    if not project_ids:
-        return {}
-    return {p.project_id: p.title for p in ProjectModel.batch_get(list(dict.fromkeys(project_ids)))}
-
-
-def get_donation(donation_id: str) -> DonationModel | None:
-    try:
-        return DonationModel.get(donation_id, consistent_read=True)
-    except DoesNotExist:
-        return None
-
-
-def donations_by_phone_hash(phone_hash: str, *, limit: int = 200) -> list[DonationModel]:
-    """The donations recorded with this phone hash (keys-only index, then one batch read)."""
-    ids = [d.donation_id for d in DonationModel.by_phone.query(phone_hash, limit=limit)]
-    if not ids:
-        return []
-    found = {d.donation_id: d for d in DonationModel.batch_get(list(dict.fromkeys(ids)))}
-    return sorted(found.values(), key=lambda d: d.created_at, reverse=True)
 
 
 # -- rate limiting -------------------------------------------------------------------------------

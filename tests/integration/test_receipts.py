@@ -10,10 +10,11 @@ import pytest
 import requests
 from pypdf import PdfReader
 
-from chalicelib.dal.receipts import ReceiptCounterModel, ReceiptModel, get_receipt
+from chalicelib.dal.receipts import ReceiptCounterModel, ReceiptModel
+from chalicelib.dal.receipts import find_receipt as get_receipt
+from chalicelib.functions.receipts import ISSUER, RENDERER
 from chalicelib.logic.receipts.issuing import on_donation_change, render_receipt_set
 from chalicelib.logic.receipts.numbering import ReceiptNumberAllocator
-from chalicelib.functions.receipts import ISSUER, RENDERER
 from tests.factories_receipts import (
     CHARITY_NAME,
     PROJECT_TITLE,

@@ -4,7 +4,7 @@ rolled back a failed transaction on the table (moto then swaps the table's strea
 import pytest
 
 from chalicelib.dal import receipts as store
-from chalicelib.dal.receipts import get_receipt
+from chalicelib.dal.receipts import find_receipt as get_receipt
 from scripts.local_workers import Pump
 from tests.factories_receipts import make_charity, make_donation, make_project
 

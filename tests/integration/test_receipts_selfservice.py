@@ -7,7 +7,7 @@ import json
 import pytest
 
 from chalicelib.clock import SHANGHAI, parse_iso
-from chalicelib.dal.receipts import get_receipt
+from chalicelib.dal.receipts import find_receipt as get_receipt
 from chalicelib.functions.receipts import RENDERER
 from tests.factories_receipts import make_charity, make_donation, make_project, stream_event, stream_record
 from tests.integration.test_receipts import issue

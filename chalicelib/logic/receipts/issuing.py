@@ -22,6 +22,7 @@ from typing import Any
 from chalicelib.clock import SHANGHAI, parse_iso, to_iso, utcnow
 from chalicelib.config import Settings
 from chalicelib.dal import receipts as store
+from chalicelib.dal.donations import find_donation
 from chalicelib.logic.receipts.numbering import ReceiptNumberAllocator
 from chalicelib.observability import logger
 
@@ -56,7 +57,7 @@ def on_donation_change(settings: Settings, new_image: dict[str, Any] | None, *, 
         return "voided" if receipt is not None else "nothing_to_void"
     if status != "paid" or channel not in PROVIDER_CHANNELS:
         return "ignored"
-    donation = store.get_donation(str(donation_id))
+    donation = find_donation(str(donation_id))
     if donation is None or donation.status != "paid":
         return "ignored"
     try:
@@ -71,7 +72,7 @@ def render_receipt_set(settings: Settings, donation_id: str, *, now: datetime | 
     """Render and store the three PDFs of an allocated set; returns what was done."""
     from chalicelib.logic.receipts.documents import ReceiptFacts, render_set
 
-    receipt = store.get_receipt(donation_id)
+    receipt = store.find_receipt(donation_id)
     if receipt is None:
         return "missing"
     if receipt.status != "allocated":

@@ -30,9 +30,9 @@ from chalicelib.clock import SHANGHAI, to_iso
 from chalicelib.config import Settings
 from chalicelib.dal import receipts as store
 from chalicelib.dal.donations import DonationModel
-from chalicelib.dal.orgs import OrgModel
-from chalicelib.dal.projects import ProjectModel
-from chalicelib.errors import Conflict
+from chalicelib.dal.orgs import OrgModel, find_org
+from chalicelib.dal.projects import ProjectModel, find_project
+from chalicelib.errors import Conflict, NotFound
 from chalicelib.privacy import ANONYMOUS_NAME
 
 CHECK_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
@@ -53,6 +53,17 @@ def new_check_code() -> str:
     return "".join(secrets.choice(CHECK_CODE_ALPHABET) for _ in range(CHECK_CODE_LENGTH))
 
 
+def charity_and_project(org_id: str, project_id: str) -> tuple[OrgModel, ProjectModel]:
+    """What the receipt prints about who raised the donation and for what."""
+    org = find_org(org_id)
+    if org is None:
+        raise NotFound("the donation's charity does not exist", code="charity_not_found")
+    project = find_project(project_id)
+    if project is None:
+        raise NotFound("the donation's project does not exist", code="project_not_found")
+    return org, project
+
+
 class ReceiptNumberAllocator:
     """Allocates a donation's receipt number exactly once (see the module docstring)."""
 
@@ -69,10 +80,10 @@ class ReceiptNumberAllocator:
         claimed_by_sub: str | None = None,
     ) -> tuple[store.ReceiptModel, bool]:
         """The donation's receipt item, and whether this call created it."""
-        existing = store.get_receipt(donation.donation_id)
+        existing = store.find_receipt(donation.donation_id)
         if existing is not None:
             return existing, False
-        org, project = store.charity_and_project(donation.org_id, donation.project_id)
+        org, project = charity_and_project(donation.org_id, donation.project_id)
         year = now.astimezone(SHANGHAI).year
         counter_id = store.ReceiptCounterModel.key_for(org.org_id, year)
         check_code = new_check_code()
@@ -85,7 +96,7 @@ class ReceiptNumberAllocator:
                 store.claim_number(self.settings, receipt, expected_last_seq=last_seq)
                 return receipt, True
             except store.AlreadyNumbered:
-                taken = store.get_receipt(donation.donation_id)
+                taken = store.find_receipt(donation.donation_id)
                 if taken is None:  # pragma: no cover - the condition said it exists
                     raise
                 return taken, False

@@ -16,7 +16,8 @@ from chalicelib.clock import utcnow
 from chalicelib.config import Settings
 from chalicelib.dal import receipts as store
 from chalicelib.dal.aws import presigned_get
-from chalicelib.dal.donations import DonationModel
+from chalicelib.dal.donations import DonationModel, donations_by_phone_hash, find_donation
+from chalicelib.dal.projects import get_projects
 from chalicelib.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from chalicelib.logic.receipts.issuing import DOCUMENT_TITLES, shanghai_date
 from chalicelib.logic.receipts.numbering import ReceiptNumberAllocator
@@ -113,10 +114,10 @@ def receipt_set(settings: Settings, donation: DonationModel, receipt: store.Rece
 
 def receipts_for_donor(settings: Settings, principal: Principal, donation_id: str) -> ReceiptSet:
     """GET /donations/{id}/receipts: the donor who gave (or claimed) it, or a platform admin."""
-    donation = store.get_donation(donation_id)
+    donation = find_donation(donation_id)
     if donation is None:
         raise NotFound("no such donation")
-    receipt = store.get_receipt(donation_id)
+    receipt = store.find_receipt(donation_id)
     owners = {donation.donor_sub, receipt.claimed_by_sub if receipt else None} - {None}
     if not principal.is_platform_admin and principal.sub not in owners:
         raise Forbidden("only the donor or a platform admin may fetch these receipts")
@@ -175,6 +176,12 @@ def _masked(
     )
 
 
+def _project_titles(project_ids: list[str]) -> dict[str, str]:
+    if not project_ids:
+        return {}
+    return {p.project_id: p.title for p in get_projects(list(dict.fromkeys(project_ids)))}
+
+
 def lookup(
     settings: Settings,
     *,
@@ -188,14 +195,14 @@ def lookup(
     hashed = _hashed_mobile(settings, mobile)
     enforce_limits(settings, hashed_phone=hashed, client=client, now=now or utcnow())
     if donation_id:
-        one = store.get_donation(donation_id)
+        one = find_donation(donation_id)
         found = [one] if one is not None and one.phone_hash and hmac.compare_digest(one.phone_hash, hashed) else []
     else:
         name = (donor_name or "").strip()
-        found = [d for d in store.donations_by_phone_hash(hashed) if (d.donor_name or "").strip() == name]
+        found = [d for d in donations_by_phone_hash(hashed) if (d.donor_name or "").strip() == name]
     found = [d for d in found if d.status in RECEIPTABLE]
     receipts = store.receipts_for([d.donation_id for d in found])
-    titles = store.project_titles([d.project_id for d in found])
+    titles = _project_titles([d.project_id for d in found])
     return [_masked(settings, d, receipts.get(d.donation_id), titles.get(d.project_id, "")) for d in found]
 
 
@@ -220,7 +227,7 @@ def claim(
     enforce_limits(settings, hashed_phone=hashed, client=client, now=now)
     matches = [
         d
-        for d in store.donations_by_phone_hash(hashed)
+        for d in donations_by_phone_hash(hashed)
         if d.channel == "import"
         and d.status == "paid"
         and (d.donor_name or "").strip() == name.strip()
@@ -251,7 +258,7 @@ def claim(
 
 def verify(number: str, code: str | None) -> Verification:
     """GET /receipts/verify/{number}?code=: 404 unless number and check code both match."""
-    receipt = store.receipt_by_number(number) if code else None
+    receipt = store.find_receipt_by_number(number) if code else None
     if receipt is None or not hmac.compare_digest(receipt.check_code.encode(), (code or "").strip().upper().encode()):
         raise NotFound("no receipt with this number and check code", code="receipt_not_found")
     return Verification(

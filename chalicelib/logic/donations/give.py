@@ -1,0 +1,182 @@
+"""Giving: a pending donation, once per ``Idempotency-Key``, and what the frontend
+needs to start paying with the chosen provider."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.clock import to_iso, utcnow
+from chalicelib.config import Settings
+from chalicelib.dal.donations import DonationModel, save_new_donation
+from chalicelib.errors import BadRequest, Conflict, IdempotencyKeyReused, ValidationFailed
+from chalicelib.ids import new_id
+from chalicelib.logic.donations.project import ensure_accepting, project_snapshot
+from chalicelib.logic.donations.read import donation_view
+from chalicelib.observability import metrics
+from chalicelib.payments import PaymentOrder, adapter_for, encode_reference, notify_url
+from chalicelib.privacy import is_mainland_mobile, normalize_phone, phone_hash
+from chalicelib.secrets import get_secret
+
+# Pending donations stay readable a day past their deadline, so a late notification is
+# recognised (and recorded) rather than reported as an unknown donation; then TTL deletes them.
+EXPIRED_KEPT_FOR = timedelta(days=1)
+
+
+def phone_hash_key(settings: Settings) -> str:
+    key = settings.phone_hash_key or get_secret(settings, settings.phone_hash_key_name)
+    if not key:
+        raise RuntimeError("no phone hash key is configured")
+    return key
+
+
+def donor_key_for(donor_sub: str | None, phone_digest: str | None) -> str | None:
+    """Who counts as one donor: the signed-in account, else the phone, else nobody
+    (then each donation is its own donor)."""
+    if donor_sub:
+        return f"sub:{donor_sub}"
+    if phone_digest:
+        return f"phone:{phone_digest}"
+    return None
+
+
+def _validate_gift(settings: Settings, body: Mapping[str, Any]) -> str | None:
+    problems = []
+    if int(body["amount_fen"]) > settings.donation_cap_fen:
+        problems.append(
+            {
+                "field": "amount_fen",
+                "code": "above_cap",
+                "message": f"at most {settings.donation_cap_fen} fen per donation",
+            }
+        )
+    phone = body.get("donor_phone")
+    normalized = normalize_phone(phone) if phone else None
+    if normalized is not None and not is_mainland_mobile(normalized):
+        problems.append({"field": "donor_phone", "code": "invalid_mobile", "message": "not a mainland mobile number"})
+    if problems:
+        raise ValidationFailed("the donation is not valid", details=problems)
+    return normalized
+
+
+def _create(settings: Settings, request: Mapping[str, Any]) -> dict[str, Any]:
+    body, project_id, donor_sub = request["body"], request["project_id"], request.get("donor_sub")
+    now = utcnow()
+    phone = _validate_gift(settings, body)
+    project = project_snapshot(project_id, settings.project_cache_seconds)
+    ensure_accepting(project, now)
+    adapter = adapter_for(body["channel"], settings)
+    shard = random.randrange(project.counter_shards)
+    digest = phone_hash(phone_hash_key(settings), phone) if phone else None
+    pay_by = now + timedelta(minutes=settings.donation_pay_minutes)
+    donation = DonationModel(
+        donation_id=new_id(),
+        project_id=project.project_id,
+        org_id=project.org_id,
+        shard=shard,
+        project_shard=DonationModel.project_shard_key(project.project_id, shard),
+        amount_fen=int(body["amount_fen"]),
+        donor_name=(body.get("donor_name") or "").strip() or None,
+        donor_phone=phone,
+        phone_hash=digest,
+        donor_sub=donor_sub,
+        donor_key=donor_key_for(donor_sub, digest),
+        anonymous=bool(body.get("anonymous")),
+        message=body.get("message") or None,
+        channel=body["channel"],
+        status="pending",
+        idempotency_key=request["key"][-200:],
+        created_at=to_iso(now),
+        pay_by=to_iso(pay_by),
+        expires_at=pay_by + EXPIRED_KEPT_FOR,
+    )
+    save_new_donation(donation)
+    order = PaymentOrder(
+        donation_id=donation.donation_id,
+        amount_fen=int(donation.amount_fen),
+        subject=f"捐赠：{project.title}",
+        notify_url=notify_url(settings, donation.channel),
+        reference=payment_reference(donation),
+        pay_by=pay_by,
+    )
+    metrics.add_metric(name="DonationCreated", unit="Count", value=1)
+    return {
+        "donation": donation_view(donation, now=now),
+        "payment": adapter.start_payment(order, now),
+    }
+
+
+def payment_reference(donation: DonationModel) -> str:
+    return encode_reference(donation.project_id, int(donation.shard), donation.donor_key)
+
+
+_idempotent_creators: dict[tuple[str, Settings], Any] = {}
+
+
+def _idempotent_create(settings: Settings) -> Any:
+    """``_create`` behind Powertools Idempotency, built once per table and settings."""
+    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function  # noqa: PLC0415
+
+    from chalicelib.dal.idempotency import idempotency_persistence  # noqa: PLC0415
+
+    persistence = idempotency_persistence()
+    name = (persistence.table_name, settings)
+    if name not in _idempotent_creators:
+        config = IdempotencyConfig(
+            event_key_jmespath="key",
+            payload_validation_jmespath="[body, donor_sub]",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=24 * 3600,
+        )
+
+        def create_donation_once(request: dict[str, Any]) -> dict[str, Any]:
+            return _create(settings, request)
+
+        wrapped = idempotent_function(
+            create_donation_once, data_keyword_argument="request", persistence_store=persistence, config=config
+        )
+        _idempotent_creators[name] = (wrapped, config)
+    return _idempotent_creators[name]
+
+
+def create_donation(
+    settings: Settings,
+    *,
+    project_id: str,
+    idempotency_key: str | None,
+    body: Mapping[str, Any],
+    donor_sub: str | None,
+    lambda_context: Any = None,
+) -> dict[str, Any]:
+    """Create a pending donation, once per ``Idempotency-Key``: the same key and body
+    return the first answer; the same key with another body is refused."""
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415
+        IdempotencyAlreadyInProgressError,
+        IdempotencyValidationError,
+    )
+
+    if not idempotency_key or not idempotency_key.strip():
+        raise BadRequest("send an Idempotency-Key header (a fresh UUID per donation)", code="idempotency_key_required")
+    if len(idempotency_key) > 128:
+        raise BadRequest("the Idempotency-Key is longer than 128 characters", code="idempotency_key_invalid")
+    request = {
+        "key": f"POST /projects/{project_id}/donations#{idempotency_key.strip()}",
+        "project_id": project_id,
+        "donor_sub": donor_sub,
+        "body": dict(body),
+    }
+    create_once, config = _idempotent_create(settings)
+    if lambda_context is not None:
+        # Lets Powertools expire an in-progress record when this invocation times out,
+        # instead of blocking the key until the record's expiry.
+        config.register_lambda_context(lambda_context)
+    try:
+        return dict(create_once(request=request))
+    except IdempotencyValidationError:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was used for a different donation", code="idempotency_key_reused"
+        ) from None
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict("a request with this Idempotency-Key is in progress", code="idempotency_in_progress") from None
