@@ -12,7 +12,7 @@ import requests
 
 from chalicelib.clock import to_iso, utcnow
 from scripts.job import run as run_job_over_http
-from tests.factories_compliance import T0
+from tests.factories import T0
 
 TIMEOUT = 30
 
@@ -32,7 +32,7 @@ def _project_status(stack, project_id: str) -> tuple[str, list[str]]:
 
 def _seed_project(stack):
     """An approved charity and an online project whose next feedback is due in 1 day (interval 1 day)."""
-    from tests.factories_compliance import build_org, build_project
+    from tests.factories import build_org, build_project
 
     now = utcnow()
     org = build_org()

@@ -16,7 +16,7 @@ from chalicelib.clock import utcnow
 from chalicelib.config import get_settings, load_settings
 from chalicelib.dal.base import bind_models
 from chalicelib.payments.sandbox import signed_notification
-from tests.factories_donations import make_project
+from tests.factories import make_project
 
 DONATIONS = 200
 NOTIFICATIONS = 1000

@@ -2,7 +2,7 @@
 
 import requests
 
-from tests.factories_orgs import org_application, project_draft
+from tests.factories import org_application, project_draft
 
 
 class Api:

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from chalicelib.config import get_settings, load_settings
 from chalicelib.dal.base import bind_models
 from chalicelib.dal.donations import DonationModel
-from tests.factories_receipts import CHARITY_NAME, make_charity, make_donation, make_project
+from tests.factories import CHARITY_NAME, make_donation, make_org, make_project
 
 CAPITALS = "捌拾捌元捌角捌分"
 
@@ -42,7 +42,7 @@ def eventually(probe: Callable[[], Any], timeout: float = 60.0) -> Any:
 
 def test_donate_fetch_download_lookup_verify_refund_void(stack, stack_models):
     # Given a charity, a project and a donation paid through the sandbox provider
-    org = make_charity()
+    org = make_org()
     project = make_project(org)
     donation = make_donation(
         stack_models, project, amount_fen=8_888, donor_name="陈晨", phone="13912340000", donor_sub="donor-chen"

@@ -11,7 +11,7 @@ import boto3
 import pytest
 import requests
 
-from tests.factories_search import project_item
+from tests.factories import build_project
 
 DEMO_QUERIES = ["武汉 医疗", "武汉医疗", "疫情防控", "2020抗疫", "乡村振兴", "教育助学"]
 
@@ -79,19 +79,19 @@ def quiet_stack() -> Iterator[Any]:
 def test_a_new_edited_and_ended_project_shows_up_correctly_within_seconds(quiet_stack: Any) -> None:
     stack = quiet_stack
     # Given a project written to the projects table (as the projects API does)
-    project = project_item(title="玉树高原儿童护眼行动", description="为青海玉树的孩子配眼镜")
+    project = build_project(title="玉树高原儿童护眼行动", description="为青海玉树的孩子配眼镜")
     started = time.monotonic()
     _put(stack, project)
     # Then search finds it shortly after (the pump delivers stream records in ~0.2 s)
     assert _eventually(lambda: _search(stack, q="玉树")["total"] == 1)
     found_after = time.monotonic() - started
     # When it is edited and then ends
-    edited = project_item(
+    edited = build_project(
         **{**project.attribute_values, "title": "玉树高原儿童视力筛查", "updated_at": "2099-01-01T00:00:00Z"}
     )
     _put(stack, edited)
     assert _eventually(lambda: _search(stack, q="视力筛查")["total"] == 1)
-    ended = project_item(**{**edited.attribute_values, "status": "ended", "updated_at": "2099-01-02T00:00:00Z"})
+    ended = build_project(**{**edited.attribute_values, "status": "ended", "updated_at": "2099-01-02T00:00:00Z"})
     _put(stack, ended)
     assert _eventually(lambda: _search(stack, q="视力筛查")["total"] == 0)
     assert _eventually(lambda: _search(stack, q="视力筛查", status="ended")["total"] == 1)
