@@ -33,9 +33,10 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	@$(BIN)/python -m pytest -q tests/e2e
 
-lint: $(STAMP)  ## ruff check + ruff format --check over the whole tree
+lint: $(STAMP)  ## ruff check + ruff format --check over the whole tree; docs/api.md up to date
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+	@$(BIN)/python -m scripts.build_api_doc --check
 
 format: $(STAMP)
 	@$(BIN)/ruff format . && $(BIN)/ruff check --fix .
