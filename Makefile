@@ -9,7 +9,7 @@ ROLE ?= donor
 ORG ?=
 SUB ?=
 
-.PHONY: run test unit integration e2e lint format typecheck package token bench clean pay import
+.PHONY: run test unit integration e2e lint format typecheck package token bench clean pay import venv
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ venv: $(STAMP)
 run: $(STAMP)  ## local stack with demo data on http://127.0.0.1:8000
 	@$(BIN)/python -m scripts.local_stack run
 
-test: $(STAMP)  ## the whole suite
+test: lint typecheck  ## lint, type-check, then the whole suite (slow tests included)
 	@$(BIN)/python -m pytest -n 2 --dist loadgroup -q tests
 
 unit: $(STAMP)
@@ -33,14 +33,16 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	@$(BIN)/python -m pytest -q tests/e2e
 
-lint: $(STAMP)
-	@$(BIN)/ruff check . && $(BIN)/ruff format --check .
+lint: $(STAMP)  ## ruff check + ruff format --check over the whole tree; docs/api.md up to date
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+	@$(BIN)/python -m scripts.build_api_doc --check
 
 format: $(STAMP)
 	@$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
-typecheck: $(STAMP)
-	@$(BIN)/mypy chalicelib
+typecheck: $(STAMP)  ## mypy over chalicelib, infra and scripts (zero errors)
+	@$(BIN)/mypy chalicelib infra scripts
 
 token: $(STAMP)  ## print a local token: make -s token ROLE=org_admin ORG=<id>
 	@$(BIN)/python -m scripts.local_stack token --role $(ROLE) $(if $(ORG),--org $(ORG)) $(if $(SUB),--sub $(SUB))

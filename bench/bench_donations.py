@@ -161,7 +161,7 @@ def scan_all(table: str) -> dict[str, dict[str, Any]]:
 
 
 def make_project(counter_shards: int) -> Any:
-    from tests.factories_donations import make_project as factory
+    from tests.factories import make_project as factory
 
     return factory(counter_shards=counter_shards, title="紧急驰援（基准测试）")
 

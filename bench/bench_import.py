@@ -120,12 +120,13 @@ def run(n: int, n_raw: int, out_path: Path) -> int:
     from chalicelib.ids import new_id
     from chalicelib.logic.imports import jobs
     from infra.build import create_local_resources
-    from tests.factories_imports import make_project, queued_messages
+    from tests.factories import make_project
+    from tests.support import queued_messages
 
     settings = bootstrap()
     create_local_resources(settings)
     org = "ORG-BENCH"
-    projects = [make_project(org, shards=10) for _ in range(PROJECTS)]
+    projects = [make_project(org, counter_shards=10).project_id for _ in range(PROJECTS)]
     queued_messages(settings)  # the bucket notification's test event
 
     fd, path = tempfile.mkstemp(suffix=".csv")
@@ -237,7 +238,7 @@ def worker_phase(job_id: str, results: Any) -> None:
     from chalicelib.bootstrap import bootstrap
     from chalicelib.dal import imports as store
     from chalicelib.logic.imports.worker import handle_import_message
-    from tests.factories_imports import queued_messages
+    from tests.support import queued_messages
 
     settings = bootstrap()
     rss_start = rss_mb()

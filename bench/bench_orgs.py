@@ -73,7 +73,7 @@ def main() -> int:
     from chalicelib.bootstrap import bootstrap
     from chalicelib.dal.totals import ProjectCounterModel
     from infra.build import create_local_resources
-    from tests.factories_orgs import org_application, project_draft
+    from tests.factories import org_application, project_draft
 
     settings = bootstrap()
     create_local_resources(settings)

@@ -69,9 +69,11 @@ def table_resource(model: type[GongyiModel], settings: Settings) -> dict[str, An
         "SSESpecification": {"SSEEnabled": True},
     }
     gsis = [
-        {"IndexName": g["index_name"] if "index_name" in g else g["IndexName"],
-         "KeySchema": _hash_first(g.get("key_schema", g.get("KeySchema"))),
-         "Projection": g.get("projection", g.get("Projection"))}
+        {
+            "IndexName": g["index_name"] if "index_name" in g else g["IndexName"],
+            "KeySchema": _hash_first(g.get("key_schema", g.get("KeySchema"))),
+            "Projection": g.get("projection", g.get("Projection")),
+        }
         for g in schema["global_secondary_indexes"]
     ]
     if gsis:
@@ -82,7 +84,12 @@ def table_resource(model: type[GongyiModel], settings: Settings) -> dict[str, An
     ttl = [attr.attr_name for attr in model.get_attributes().values() if isinstance(attr, TTLAttribute)]
     if ttl:
         props["TimeToLiveSpecification"] = {"AttributeName": ttl[0], "Enabled": True}
-    return {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": props}
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": props,
+    }
 
 
 def table_resources(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -195,7 +202,9 @@ def create_local_resources(settings: Settings) -> dict[str, list[str]]:
         if resource.get("Type") == "AWS::DynamoDB::Table" and props["TableName"] not in existing_tables:
             ddb.create_table(**_create_table_kwargs(props))
             if "TimeToLiveSpecification" in props:
-                ddb.update_time_to_live(TableName=props["TableName"], TimeToLiveSpecification=props["TimeToLiveSpecification"])
+                ddb.update_time_to_live(
+                    TableName=props["TableName"], TimeToLiveSpecification=props["TimeToLiveSpecification"]
+                )
             created["tables"].append(props["TableName"])
         elif resource.get("Type") == "AWS::S3::Bucket":
             if props["BucketName"] in existing_buckets:
@@ -215,7 +224,9 @@ def create_local_resources(settings: Settings) -> dict[str, list[str]]:
         if redrive:
             dlq_name = _resolve_queue_name(redrive["deadLetterTargetArn"], resources)
             dlq_arn = _queue_arn(sqs, dlq_name)  # the partition differs by region (aws-cn)
-            attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": redrive["maxReceiveCount"]})
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": redrive["maxReceiveCount"]}
+            )
         sqs.create_queue(QueueName=props["QueueName"], Attributes=attributes)
         created["queues"].append(props["QueueName"])
     _notify_local_queues(s3, sqs, resources)

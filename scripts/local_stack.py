@@ -78,7 +78,11 @@ class LocalStack:
     def _spawn(self, *args: str) -> subprocess.Popen[bytes]:
         out = subprocess.DEVNULL if self.quiet else None
         proc = subprocess.Popen(
-            [sys.executable, *args], cwd=ROOT, env={**os.environ, **self.env}, stdout=out, stderr=out,
+            [sys.executable, *args],
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            stdout=out,
+            stderr=out,
             start_new_session=True,
         )
         self.processes.append(proc)
@@ -92,8 +96,10 @@ class LocalStack:
         self.processes.append(
             subprocess.Popen(
                 [chalice, "local", "--stage", "local", "--port", str(self.api_port), "--no-autoreload"],
-                cwd=ROOT, env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
-                stdout=subprocess.DEVNULL if self.quiet else None, stderr=subprocess.DEVNULL if self.quiet else None,
+                cwd=ROOT,
+                env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
+                stdout=subprocess.DEVNULL if self.quiet else None,
+                stderr=subprocess.DEVNULL if self.quiet else None,
                 start_new_session=True,
             )
         )

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
 from chalicelib.bootstrap import bootstrap
-from chalicelib.config import get_settings
+from chalicelib.config import get_settings, load_settings
 from scripts.local_stack import LocalStack, free_port
+from tests.support import models_on
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -20,9 +23,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
-@pytest.fixture(scope="session")
-def stack() -> Iterator[LocalStack]:
-    local = LocalStack(aws_port=free_port(), api_port=free_port(), demo=True, quiet=True)
+@contextmanager
+def running_stack(*, demo: bool) -> Iterator[LocalStack]:
+    local = LocalStack(aws_port=free_port(), api_port=free_port(), demo=demo, quiet=True)
     # Provisioning runs in this process with the stack's environment; give the process its own
     # back afterwards, or the integration tests sharing this worker would talk to the stack's AWS.
     saved = dict(os.environ)
@@ -35,3 +38,27 @@ def stack() -> Iterator[LocalStack]:
         yield local
     finally:
         local.stop()
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[LocalStack]:
+    """The session's stack, with the demo data."""
+    with running_stack(demo=True) as local:
+        yield local
+
+
+@pytest.fixture(scope="module")
+def quiet_stack() -> Iterator[LocalStack]:
+    """A stack of the module's own, without demo data: the session stack's event pump can be kept
+    busy (a donation surge) or re-pointed (moto swaps a table's stream when it rolls back a failed
+    transaction), which would say nothing about, say, search's freshness."""
+    with running_stack(demo=False) as local:
+        yield local
+
+
+@pytest.fixture
+def stack_models(stack: LocalStack) -> Iterator[Any]:
+    """Bind the data layer of this test process to the stack's embedded AWS (and back after)."""
+    settings = load_settings(stack.env)
+    with models_on(settings):
+        yield settings

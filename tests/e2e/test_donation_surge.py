@@ -8,30 +8,18 @@ import random
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, suppress
 
 import requests
 
 from chalicelib.clock import utcnow
-from chalicelib.config import get_settings, load_settings
-from chalicelib.dal.base import bind_models
+from chalicelib.config import load_settings
 from chalicelib.payments.sandbox import signed_notification
-from tests.factories_donations import make_project
+from tests.factories import make_project
+from tests.support import models_on
 
 DONATIONS = 200
 NOTIFICATIONS = 1000
 THREADS = 8
-
-
-@contextmanager
-def models_on(settings):
-    """Point the data layer at the stack's embedded AWS for setup, then back."""
-    bind_models(settings)
-    try:
-        yield
-    finally:
-        with suppress(Exception):  # no settings to go back to
-            bind_models(get_settings())
 
 
 def test_a_surge_of_duplicated_parallel_notifications_counts_each_donation_once(stack):

@@ -2,29 +2,8 @@
 
 import requests
 
-from tests.factories_orgs import org_application, project_draft
-
-
-class Api:
-    def __init__(self, stack, role=None, **claims):
-        self.url = stack.api_url
-        self.headers = {"Content-Type": "application/json"}
-        if role:
-            self.headers["Authorization"] = f"Bearer {stack.token(role, **claims)}"
-
-    def get(self, path):
-        return requests.get(self.url + path, headers=self.headers, timeout=30)
-
-    def post(self, path, body=None):
-        return requests.post(self.url + path, headers=self.headers, json=body, timeout=30)
-
-    def patch(self, path, body):
-        return requests.patch(self.url + path, headers=self.headers, json=body, timeout=30)
-
-
-def ok(response, status=200):
-    assert response.status_code == status, (response.status_code, response.text)
-    return response.json()
+from tests.factories import org_application, project_draft
+from tests.support import Api, ok
 
 
 def demo_campaign(stack):

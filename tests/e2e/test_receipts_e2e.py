@@ -4,45 +4,21 @@ workers (delivered by the local pump), fetched, downloaded, looked up, verified,
 from __future__ import annotations
 
 import io
-import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
-import pytest
 import requests
 from pypdf import PdfReader
 
-from chalicelib.config import get_settings, load_settings
-from chalicelib.dal.base import bind_models
 from chalicelib.dal.donations import DonationModel
-from tests.factories_receipts import CHARITY_NAME, make_charity, make_donation, make_project
+from tests.factories import CHARITY_NAME, make_donation, make_org, make_project
+from tests.support import eventually
 
 CAPITALS = "捌拾捌元捌角捌分"
 
 
-@pytest.fixture
-def stack_models(stack) -> Iterator[Any]:
-    """Bind the data layer of this test process to the stack's embedded AWS (and back after)."""
-    settings = load_settings(stack.env)
-    bind_models(settings)
-    try:
-        yield settings
-    finally:
-        bind_models(get_settings())
-
-
-def eventually(probe: Callable[[], Any], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.3)
-
-
 def test_donate_fetch_download_lookup_verify_refund_void(stack, stack_models):
     # Given a charity, a project and a donation paid through the sandbox provider
-    org = make_charity()
+    org = make_org()
     project = make_project(org)
     donation = make_donation(
         stack_models, project, amount_fen=8_888, donor_name="陈晨", phone="13912340000", donor_sub="donor-chen"
@@ -56,7 +32,7 @@ def test_donate_fetch_download_lookup_verify_refund_void(stack, stack_models):
         assert response.status_code in (200, 202), response.text
         return response.json() if response.status_code == 200 else None
 
-    body = eventually(issued)
+    body = eventually(issued, timeout=60, interval=0.3)
 
     # Then the donor downloads three Chinese PDFs, each small and naming donor, amount and charity
     assert body, "receipts were not issued within a minute"
@@ -87,6 +63,10 @@ def test_donate_fetch_download_lookup_verify_refund_void(stack, stack_models):
     DonationModel(donation.donation_id).update(actions=[DonationModel.status.set("refunded")])
 
     # Then the receipts become void and downloads are refused
-    assert eventually(lambda: requests.get(verify_url, params={"code": code}, timeout=10).json()["status"] == "void")
+    assert eventually(
+        lambda: requests.get(verify_url, params={"code": code}, timeout=10).json()["status"] == "void",
+        timeout=60,
+        interval=0.3,
+    )
     refused = requests.get(receipts_url, headers=donor, timeout=10)
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "receipt_void"

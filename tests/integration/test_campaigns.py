@@ -2,7 +2,7 @@
 
 from chalicelib.dal.projects import ProjectModel
 from chalicelib.dal.totals import ProjectCounterModel
-from tests.factories_orgs import approved_org_via_api, created, draft_via_api, online_project_via_api, post
+from tests.support import approved_org_via_api, created, draft_via_api, online_project_via_api, post
 
 COVID = {"title": "抗击新冠肺炎疫情", "description": "2020年新冠肺炎疫情防控专题"}
 

@@ -6,7 +6,7 @@ from chalicelib.clock import parse_iso, to_iso, utcnow
 from chalicelib.dal.complaints import ComplaintModel, complaints_of_month
 from chalicelib.dal.outbox import notifications_for
 from chalicelib.logic.deadlines import shanghai_month
-from tests.factories_orgs import approved_org_via_api, created, draft_via_api, online_project_via_api, post
+from tests.support import approved_org_via_api, created, draft_via_api, online_project_via_api, post
 
 REPORT = {"reason": "项目图片与另一平台的项目重复，怀疑虚假募捐。", "contact": "13812345678"}
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from chalicelib.dal.outbox import notifications_for, notify_once
-from tests.factories_compliance import T0, make_org, make_project, reload
+from tests.factories import T0, make_org, make_project, reload
 
 
 def post_json(client, path, headers, body):

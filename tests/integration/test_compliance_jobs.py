@@ -10,7 +10,7 @@ from chalicelib.clock import to_iso
 from chalicelib.dal.audit import history
 from chalicelib.dal.outbox import notifications_for
 from chalicelib.logic.compliance.runner import run_job
-from tests.factories_compliance import T0, make_org, make_project, reload
+from tests.factories import T0, make_org, make_project, reload
 
 pytestmark = pytest.mark.usefixtures("aws")
 

@@ -16,7 +16,7 @@ from chalicelib.dal.donations import DonationModel
 from chalicelib.dal.feedback import FeedbackModel
 from chalicelib.ids import new_id
 from chalicelib.logic.compliance.runner import run_job
-from tests.factories_compliance import make_org, make_project
+from tests.factories import make_org, make_project
 
 # The report for November 2026 runs at 00:30 on 12-01 in Shanghai.
 REPORT_AS_OF = datetime.fromisoformat("2026-12-01T00:30:00+08:00")

@@ -7,9 +7,7 @@ import uuid
 
 from chalicelib.dal.donations import DonationModel
 from chalicelib.dal.totals import read_totals
-from tests.factories_donations import alipay_keys, gift, make_project, payments_env, sandbox_headers_body, wechat_keys
-
-__all__ = ["alipay_keys", "payments_env", "wechat_keys"]
+from tests.factories import gift, make_project, sandbox_headers_body
 
 
 def donate(client, project_id, body, *, key=None, headers=None):

@@ -22,19 +22,8 @@ from chalicelib.dal.totals import read_totals
 from chalicelib.logic.imports import worker
 from chalicelib.logic.imports.worker import Tuning
 from chalicelib.privacy import phone_hash
-from tests.factories_imports import (
-    HEADER_EN,
-    FakeContext,
-    csv_bytes,
-    declare,
-    drain,
-    make_project,
-    queued_messages,
-    row,
-    status,
-    upload,
-    xlsx_bytes,
-)
+from tests.factories import HEADER_EN, csv_bytes, make_project, row, xlsx_bytes
+from tests.support import FakeContext, declare, drain, queued_messages, status, upload
 
 ORG = "ORG-CHARITY"
 SMALL = Tuning(chunk_rows=3)
@@ -59,7 +48,7 @@ def _report_rows(view: dict) -> list[list[str]]:
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
 def test_a_csv_in_each_encoding_imports_good_rows_and_reports_bad_ones(client, auth, aws, encoding):
     # Given a project of the charity and a file with four good rows and two bad ones
-    project = make_project(ORG)
+    project = make_project(ORG).project_id
     rows = [
         row(project, "BANK-1", "1,234.50", name="张三"),
         row(project, "BANK-2", "￥88", name="李四", anonymous="是"),
@@ -97,7 +86,7 @@ def test_an_xlsx_with_numbers_and_dates_in_cells_imports(client, auth, aws):
     from datetime import datetime
 
     # Given an XLSX with native numeric amounts, a datetime cell and a numeric bank serial
-    project = make_project(ORG)
+    project = make_project(ORG).project_id
     rows = [
         [project, "张三", "13800138000", 1234.5, datetime(2026, 11, 1, 10, 0), "线下活动", 6222020200012345, "否", ""],
         [project, "李四", 13900139000, "1,000.00", "2026-11-02 09:30:00", "配捐", "MATCH-1", True, "加油"],
@@ -115,7 +104,7 @@ def test_an_xlsx_with_numbers_and_dates_in_cells_imports(client, auth, aws):
 
 def test_the_same_upload_delivered_twice_imports_once(client, auth, aws):
     # Given an imported file
-    project = make_project(ORG)
+    project = make_project(ORG).project_id
     declared = declare(client, auth, ORG)
     upload(declared, csv_bytes([row(project, f"R-{i}") for i in range(7)]))
     events = queued_messages(aws)
@@ -132,7 +121,7 @@ def test_the_same_upload_delivered_twice_imports_once(client, auth, aws):
 
 
 def test_a_second_upload_to_a_claimed_import_is_ignored(client, auth, aws):
-    project = make_project(ORG)
+    project = make_project(ORG).project_id
     declared = declare(client, auth, ORG)
     upload(declared, csv_bytes([row(project, "A-1")]))
     drain(aws)
@@ -144,7 +133,7 @@ def test_a_second_upload_to_a_claimed_import_is_ignored(client, auth, aws):
 
 def test_the_same_rows_in_a_second_file_are_skipped_as_duplicates(client, auth, aws):
     # Given a first file already imported
-    project = make_project(ORG)
+    project = make_project(ORG).project_id
     _import(client, auth, aws, csv_bytes([row(project, f"S-{i}", "10") for i in range(5)]))
     # When a second file repeats three references (one of them twice) and adds two
     second = [row(project, f"S-{i}", "10") for i in (0, 1, 2, 2)] + [
@@ -160,7 +149,7 @@ def test_the_same_rows_in_a_second_file_are_skipped_as_duplicates(client, auth, 
 
 def test_dedupe_is_per_charity(client, auth, aws):
     # Given a project executed by a partner charity: both may import to it
-    project = make_project(ORG, executor_org_id="ORG-PARTNER")
+    project = make_project(ORG, executor_org_id="ORG-PARTNER").project_id
     _import(client, auth, aws, csv_bytes([row(project, "SAME-REF", "10")]))
     _, _, view = _import(client, auth, aws, csv_bytes([row(project, "SAME-REF", "10")]), org="ORG-PARTNER")
     assert view["rows"]["imported"] == 1
@@ -168,10 +157,10 @@ def test_dedupe_is_per_charity(client, auth, aws):
 
 
 def test_only_projects_the_charity_raises_or_executes_are_accepted(client, auth, aws):
-    mine = make_project(ORG)
-    partnered = make_project("ORG-OTHER", executor_org_id=ORG)
-    foreign = make_project("ORG-OTHER")
-    draft = make_project(ORG, status="draft")
+    mine = make_project(ORG).project_id
+    partnered = make_project("ORG-OTHER", executor_org_id=ORG).project_id
+    foreign = make_project("ORG-OTHER").project_id
+    draft = make_project(ORG, status="draft").project_id
     rows = [row(mine, "P-1"), row(partnered, "P-2"), row(foreign, "P-3"), row(draft, "P-4")]
     _, _, view = _import(client, auth, aws, csv_bytes(rows))
     assert view["rows"]["imported"] == 2 and view["rows"]["rejected"] == 2
@@ -182,7 +171,7 @@ def test_only_projects_the_charity_raises_or_executes_are_accepted(client, auth,
 
 def test_a_corrected_error_report_uploaded_again_imports_the_fixed_rows(client, auth, aws):
     # Given an import with two rejected rows and its error report
-    project = make_project(ORG)
+    project = make_project(ORG).project_id
     rows = [row(project, "C-1", "10"), row(project, "C-2", "1.234"), row(project, "C-3", "20", mobile="123")]
     _, _, view = _import(client, auth, aws, csv_bytes(rows))
     report = _report_rows(view)
@@ -210,7 +199,7 @@ def test_a_corrected_error_report_uploaded_again_imports_the_fixed_rows(client, 
     ],
 )
 def test_a_wrong_header_or_encoding_fails_the_whole_file(client, auth, aws, data, code):
-    project = make_project(ORG)
+    project = make_project(ORG).project_id
     if code == "bad_encoding":  # a good first row would be imported if the encoding were checked lazily
         data = csv_bytes([row(project, "E-1")]) + b"\xff\xff\xff,1,2,3\r\n"
     _, outcomes, view = _import(client, auth, aws, data)
@@ -221,7 +210,7 @@ def test_a_wrong_header_or_encoding_fails_the_whole_file(client, auth, aws, data
 
 def test_a_crash_between_writing_donations_and_committing_then_a_rerun_counts_each_once(client, auth, aws, monkeypatch):
     # Given a 20-row file and a worker that dies after writing chunk 3's donations
-    project = make_project(ORG)
+    project = make_project(ORG).project_id
     declared = declare(client, auth, ORG)
     upload(declared, csv_bytes([row(project, f"K-{i}", f"{i + 1}.00") for i in range(20)]))
     real_commit = checkpoints.commit_chunk
@@ -253,7 +242,7 @@ def test_a_crash_between_writing_donations_and_committing_then_a_rerun_counts_ea
 
 
 def test_a_crash_in_the_middle_of_a_batch_write_then_a_rerun(client, auth, aws, monkeypatch):
-    project = make_project(ORG)
+    project = make_project(ORG).project_id
     declared = declare(client, auth, ORG)
     upload(declared, csv_bytes([row(project, f"W-{i}", "5") for i in range(60)]))
     real_put = batches.batch_put
@@ -278,7 +267,7 @@ def test_a_crash_in_the_middle_of_a_batch_write_then_a_rerun(client, auth, aws, 
 
 def test_a_slice_stops_before_the_timeout_and_a_continuation_finishes(client, auth, aws):
     # Given a file larger than one invocation's time allows
-    project = make_project(ORG)
+    project = make_project(ORG).project_id
     declared = declare(client, auth, ORG)
     upload(declared, csv_bytes([row(project, f"T-{i}", "1") for i in range(25)]))
     # When each invocation has time for two chunks
@@ -292,7 +281,7 @@ def test_a_slice_stops_before_the_timeout_and_a_continuation_finishes(client, au
 
 def test_a_charitys_imports_run_one_at_a_time_and_an_expired_lease_is_taken_over(client, auth, aws):
     # Given two uploaded imports of one charity with the same row, and the lane held for the first
-    project = make_project(ORG)
+    project = make_project(ORG).project_id
     first, second = declare(client, auth, ORG), declare(client, auth, ORG)
     upload(first, csv_bytes([row(project, "L-1")]))
     upload(second, csv_bytes([row(project, "L-1")]))
@@ -328,7 +317,7 @@ def test_a_charitys_imports_run_one_at_a_time_and_an_expired_lease_is_taken_over
 
 
 def test_the_lambda_function_is_wired_to_the_imports_queue(client, auth, aws):
-    project = make_project(ORG)
+    project = make_project(ORG).project_id
     declared = declare(client, auth, ORG)
     upload(declared, csv_bytes([row(project, "F-1")]))
     bodies = [json.dumps(e) for e in queued_messages(aws)]

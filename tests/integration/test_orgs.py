@@ -6,18 +6,15 @@ import requests
 
 from chalicelib.dal.audit import history
 from chalicelib.dal.orgs import OrgModel, orgs_by_status
-from tests.factories_orgs import (
+from tests.factories import certificate, credit_code, org_application, today
+from tests.support import (
     apply_via_api,
     approved_org_via_api,
-    certificate,
     created,
-    credit_code,
     draft_via_api,
     online_project_via_api,
-    org_application,
     patch,
     post,
-    today,
 )
 
 

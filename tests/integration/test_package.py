@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 @pytest.mark.xdist_group("package")
 def test_make_package_prod_is_clean_under_cfn_lint():
     # A shell of its own: the test process carries the local stage's environment.

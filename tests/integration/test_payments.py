@@ -11,9 +11,7 @@ from chalicelib.clock import to_iso, utcnow
 from chalicelib.dal.anomalies import open_anomalies
 from chalicelib.dal.donations import DonationModel
 from chalicelib.dal.totals import read_totals
-from tests.factories_donations import alipay_keys, gift, make_project, payments_env, sandbox_headers_body, wechat_keys
-
-__all__ = ["alipay_keys", "payments_env", "wechat_keys"]
+from tests.factories import gift, make_project, sandbox_headers_body
 
 
 def donate(client, project_id, body, headers=None):
@@ -203,7 +201,7 @@ def test_wechat_payment_is_verified_decrypted_and_counted_once(client, payments_
 
 
 def test_wechat_signature_failures_are_401(client, payments_env, wechat_keys):
-    from tests.factories_donations import rsa_key
+    from tests.factories import rsa_key
 
     project = make_project()
     started = donate(client, project.project_id, gift(amount_fen=100, channel="wechat"))
@@ -274,7 +272,7 @@ def test_alipay_waiting_payment_is_acknowledged_without_counting(client, payment
 
 
 def test_alipay_signature_failures_are_401_and_other_app_is_refused(client, payments_env, alipay_keys):
-    from tests.factories_donations import rsa_key
+    from tests.factories import rsa_key
 
     project = make_project()
     _, _, biz = _alipay_started(client, project, 100)

@@ -10,17 +10,8 @@ from chalicelib.dal.orgs import OrgModel
 from chalicelib.dal.projects import ProjectModel, projects_of_org
 from chalicelib.dal.totals import ProjectCounterModel
 from chalicelib.logic.deadlines import final_report_due_iso
-from tests.factories_orgs import (
-    approved_org_via_api,
-    created,
-    draft_via_api,
-    online_project_via_api,
-    org_application,
-    patch,
-    post,
-    project_draft,
-    today,
-)
+from tests.factories import org_application, project_draft, today
+from tests.support import approved_org_via_api, created, draft_via_api, online_project_via_api, patch, post
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from chalicelib.dal.audit import history
 from chalicelib.dal.feedback import feedback_of_month
 from chalicelib.dal.projects import ProjectModel
 from chalicelib.logic.deadlines import shanghai_month
-from tests.factories_orgs import approved_org_via_api, created, draft_via_api, online_project_via_api, post
+from tests.support import approved_org_via_api, created, draft_via_api, online_project_via_api, post
 
 TEXT = {
     "text": "第一季度：已采购防护服2,000套，送达武汉市第一医院。",

@@ -15,11 +15,11 @@ from chalicelib.dal.receipts import find_receipt as get_receipt
 from chalicelib.functions.receipts import ISSUER, RENDERER
 from chalicelib.logic.receipts.issuing import on_donation_change, render_receipt_set
 from chalicelib.logic.receipts.numbering import ReceiptNumberAllocator
-from tests.factories_receipts import (
+from tests.factories import (
     CHARITY_NAME,
     PROJECT_TITLE,
-    make_charity,
     make_donation,
+    make_org,
     make_project,
     stream_event,
     stream_record,
@@ -49,7 +49,7 @@ def pdf_text(data: bytes) -> str:
 
 @pytest.fixture
 def charity(aws):
-    org = make_charity()
+    org = make_org()
     return org, make_project(org)
 
 
@@ -173,7 +173,7 @@ def test_concurrent_issuing_for_one_charity_is_gapless_and_unique(aws, charity):
 
 def test_numbers_are_per_charity(aws, charity):
     _, project = charity
-    other_org = make_charity(name="上海市蓝天助学基金会")
+    other_org = make_org(name="上海市蓝天助学基金会")
     other_project = make_project(other_org, title="助学计划")
     allocator = ReceiptNumberAllocator(aws)
     a, _ = allocator.allocate(make_donation(aws, project), now=_now())

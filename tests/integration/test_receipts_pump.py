@@ -6,7 +6,7 @@ import pytest
 from chalicelib.dal import receipts as store
 from chalicelib.dal.receipts import find_receipt as get_receipt
 from scripts.local_workers import Pump
-from tests.factories_receipts import make_charity, make_donation, make_project
+from tests.factories import make_donation, make_org, make_project
 
 
 def drain(pump: Pump, rounds: int = 6) -> None:
@@ -17,7 +17,7 @@ def drain(pump: Pump, rounds: int = 6) -> None:
 def test_pump_issues_receipts_before_and_after_a_failed_transaction(aws):
     # Given the pump and a first paid donation, issued through both streams
     pump = Pump()
-    project = make_project(make_charity())
+    project = make_project(make_org())
     first = make_donation(aws, project)
     drain(pump)
     issued = get_receipt(first.donation_id)

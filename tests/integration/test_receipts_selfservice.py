@@ -9,7 +9,7 @@ import pytest
 from chalicelib.clock import SHANGHAI, parse_iso
 from chalicelib.dal.receipts import find_receipt as get_receipt
 from chalicelib.functions.receipts import RENDERER
-from tests.factories_receipts import make_charity, make_donation, make_project, stream_event, stream_record
+from tests.factories import make_donation, make_org, make_project, stream_event, stream_record
 from tests.integration.test_receipts import issue
 
 PHONE = "13812345678"
@@ -17,7 +17,7 @@ PHONE = "13812345678"
 
 @pytest.fixture
 def project(aws):
-    return make_project(make_charity())
+    return make_project(make_org())
 
 
 def post(client, path, body, headers=None):

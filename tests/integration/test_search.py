@@ -9,7 +9,7 @@ import pytest
 from chalicelib.logic.search.indexer import apply_project_record, projects_with_new_totals
 from chalicelib.logic.search.model import SearchQuery, Sort
 from chalicelib.logic.search.service import SearchRequest, index_for, search_projects
-from tests.factories_search import project_item, stream_record
+from tests.factories import build_project, stream_record
 
 KEY = b"integration-cursor-key"
 
@@ -22,9 +22,9 @@ def index(aws: Any) -> Any:
 def publish(index: Any, old: Any = None, **fields: Any) -> Any:
     """Save a project (new, or ``old`` changed by ``fields``) and deliver its stream record."""
     if old is None:
-        project = project_item(**fields)
+        project = build_project(**fields)
     else:
-        project = project_item(**{**old.attribute_values, **fields, "updated_at": _later(old.updated_at)})
+        project = build_project(**{**old.attribute_values, **fields, "updated_at": _later(old.updated_at)})
     project.save()
     index_record(index, project, old)
     return project
@@ -179,7 +179,7 @@ def test_many_candidates_rank_from_sort_columns(index: Any, aws: Any) -> None:
     from chalicelib.logic.search.model import ProjectDocument
 
     projects = [
-        project_item(title=f"乡村振兴{n}", created_at=f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}Z") for n in range(130)
+        build_project(title=f"乡村振兴{n}", created_at=f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}Z") for n in range(130)
     ]
     SearchStore(aws).write_items(bulk_index_items((ProjectDocument.from_project(p), 0) for p in projects))
     page = index.search(SearchQuery(q="振兴", sort=Sort.NEWEST, limit=100))
@@ -247,7 +247,7 @@ def test_bad_parameters_get_4xx_with_a_clear_code(client: Any, query: str, statu
 def test_the_stream_handler_indexes_projects(client: Any, aws: Any) -> None:
     from chalicelib.functions.search import PROJECTS_HANDLER
 
-    project = project_item(title="黄冈助老行动")
+    project = build_project(title="黄冈助老行动")
     project.save()
     event = {
         "Records": [

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from chalicelib.logic.search.indexer import apply_project_record
 from chalicelib.logic.search.model import SEARCHABLE_STATUSES, SearchQuery, Sort
 from chalicelib.logic.search.service import SearchRequest, index_for, search_projects
-from tests.factories_search import project_item, stream_record
+from tests.factories import build_project, stream_record
 from tests.search_oracle import brute_force
 
 EXAMPLES = int(os.environ.get("SEARCH_PROPERTY_EXAMPLES", "25"))
@@ -110,9 +110,9 @@ def test_search_equals_brute_force(
     latest: list[dict[str, Any]] = []
     for versions in histories:
         previous = None
-        project_id = project_item().project_id
+        project_id = build_project().project_id
         for n, version in enumerate(versions):
-            project = project_item(project_id=project_id, updated_at=f"2026-04-0{n + 1}T00:00:00Z", **version)
+            project = build_project(project_id=project_id, updated_at=f"2026-04-0{n + 1}T00:00:00Z", **version)
             apply_project_record(index, stream_record(project, previous))
             previous = project
         assert previous is not None

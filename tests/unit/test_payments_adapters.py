@@ -18,7 +18,7 @@ from chalicelib.payments import NotificationMalformed, RefundOrder, SignatureInv
 from chalicelib.payments.alipay import AlipayAdapter, signing_string, yuan_to_fen
 from chalicelib.payments.sandbox import SandboxAdapter, signed_notification
 from chalicelib.payments.wechat import WechatPayAdapter
-from tests.factories_donations import AlipayKeys, WechatKeys
+from tests.factories import AlipayKeys, WechatKeys
 
 
 @pytest.fixture(scope="module")

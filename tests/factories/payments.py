@@ -1,93 +1,23 @@
-"""Factories and fixtures of the donations/payments tests: projects, provider key
-pairs (generated here, never real), and correctly signed provider notifications."""
+"""Payment providers' keys (generated here, never real) and correctly signed notifications."""
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.x509.oid import NameOID
 
-from chalicelib.clock import SHANGHAI, to_iso, utcnow
+from chalicelib.clock import SHANGHAI, utcnow
 from chalicelib.ids import new_id
 from chalicelib.payments.alipay import signing_string
-
-
-def make_project(
-    *,
-    status: str = "online",
-    counter_shards: int = 4,
-    starts_in: timedelta = timedelta(days=-1),
-    lasts: timedelta = timedelta(days=30),
-    title: str = "驰援甘肃积石山地震灾区",
-) -> Any:
-    """An org and a project stored directly through the shared models."""
-    from chalicelib.dal.orgs import Certificate, OrgModel
-    from chalicelib.dal.projects import ProjectModel
-
-    now = utcnow()
-    org = OrgModel(
-        org_id=new_id(),
-        name="某某慈善基金会",
-        credit_code="53100000500021676K",
-        registration=Certificate(number="53100000500021676K", valid_from="2020-01-01", valid_to="2030-12-31"),
-        contact_name="李四",
-        contact_phone="13800138000",
-        status="approved",
-        applicant_sub="org-applicant",
-        created_at=to_iso(now),
-        updated_at=to_iso(now),
-    )
-    org.save()
-    start = now + starts_in
-    project = ProjectModel(
-        project_id=new_id(),
-        org_id=org.org_id,
-        title=title,
-        summary="为受灾群众提供棉被与取暖物资",
-        description="……",
-        category="disaster_relief",
-        province="甘肃",
-        city="临夏",
-        beneficiary="受灾群众",
-        target_fen=100_000_000,
-        start_date=start.date().isoformat(),
-        end_date=(start + lasts).date().isoformat(),
-        start_at=to_iso(start),
-        end_at=to_iso(start + lasts),
-        filing_number="53100000500021676K-2026-001",
-        status=status,
-        counter_shards=counter_shards,
-        created_by="org-admin",
-        created_at=to_iso(now),
-        updated_at=to_iso(now),
-    )
-    project.save()
-    return project
-
-
-def gift(**overrides: Any) -> dict[str, Any]:
-    body = {
-        "amount_fen": 5000,
-        "donor_name": "张三",
-        "donor_phone": "13912345678",
-        "anonymous": False,
-        "message": "武汉加油",
-        "channel": "sandbox",
-    }
-    body.update(overrides)
-    return {k: v for k, v in body.items() if v is not None}
-
 
 # -- keys ------------------------------------------------------------------------------------
 
@@ -250,34 +180,6 @@ class AlipayKeys:
         params["sign"] = base64.b64encode(signature).decode()
         params["sign_type"] = "RSA2"
         return {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}, urlencode(params).encode()
-
-
-@pytest.fixture(scope="session")
-def wechat_keys() -> WechatKeys:
-    return WechatKeys()
-
-
-@pytest.fixture(scope="session")
-def alipay_keys() -> AlipayKeys:
-    return AlipayKeys()
-
-
-@pytest.fixture
-def payments_env(aws: Any, monkeypatch: pytest.MonkeyPatch, wechat_keys: WechatKeys, alipay_keys: AlipayKeys) -> Any:
-    """The local settings plus WeChat Pay and Alipay configured with the test keys."""
-    from chalicelib.bootstrap import bootstrap
-    from chalicelib.config import get_settings
-    from chalicelib.logic.donations import forget_cached_projects
-
-    monkeypatch.setenv("GONGYI_WECHAT_PAY_CONFIG", json.dumps(wechat_keys.config))
-    monkeypatch.setenv("GONGYI_ALIPAY_CONFIG", json.dumps(alipay_keys.config))
-    get_settings.cache_clear()
-    forget_cached_projects()
-    settings = bootstrap()
-    yield settings
-    get_settings.cache_clear()
-    os.environ.pop("GONGYI_WECHAT_PAY_CONFIG", None)
-    os.environ.pop("GONGYI_ALIPAY_CONFIG", None)
 
 
 def sandbox_headers_body(
