@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,4 +150,3 @@ def docs_image() -> Callable[[Any, str, dict[str, int]], None]:
         page.set_viewport_size(PHONE)
 
     return save
-

@@ -21,7 +21,9 @@ def test_schema_d_ts_is_generated_from_the_current_openapi_document(tmp_path):
     out = tmp_path / "schema.d.ts"
     subprocess.run(
         [str(generator), str(spec), "--default-non-nullable", "false", "-o", str(out)],
-        cwd=WEB, check=True, capture_output=True,
+        cwd=WEB,
+        check=True,
+        capture_output=True,
     )
     committed = (WEB / "src" / "api" / "schema.d.ts").read_text(encoding="utf-8")
     assert out.read_text(encoding="utf-8") == committed, "the API changed: run `make web-schema` and `make web-build`"
