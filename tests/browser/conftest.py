@@ -139,12 +139,15 @@ def journey(browser: Any, console_url: str, request: pytest.FixtureRequest) -> I
 
 @pytest.fixture
 def docs_image() -> Callable[[Any, str, dict[str, int]], None]:
-    """Refresh a README screenshot under docs/img/ (committed)."""
+    """Write a README screenshot under docs/img/ (committed) when it is missing or when
+    GONGYI_REFRESH_DOCS_IMAGES=1, so that `make test` leaves the work tree clean."""
 
     def save(page: Any, name: str, size: dict[str, int]) -> None:
+        path = ROOT / "docs" / "img" / name
+        if path.exists() and os.environ.get("GONGYI_REFRESH_DOCS_IMAGES") != "1":
+            return
         page.set_viewport_size(size)
         page.wait_for_load_state("networkidle")
-        path = ROOT / "docs" / "img" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=path, full_page=False)
         page.set_viewport_size(PHONE)
