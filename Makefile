@@ -9,6 +9,8 @@ ROLE ?= donor
 ORG ?=
 SUB ?=
 
+include web/web.mk
+
 .PHONY: run test unit integration e2e lint format typecheck package token bench clean pay import venv
 
 $(STAMP): requirements.txt requirements-dev.txt
@@ -18,10 +20,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
-run: $(STAMP)  ## local stack with demo data on http://127.0.0.1:8000
+run: $(STAMP) web-build  ## local stack with demo data on http://127.0.0.1:8000
 	@$(BIN)/python -m scripts.local_stack run
 
-test: lint typecheck  ## lint, type-check, then the whole suite (slow tests included)
+test: lint typecheck web-build web-browser  ## lint, type-check, build the console, then the whole suite (slow tests and browser journeys included)
 	@$(BIN)/python -m pytest -n 2 --dist loadgroup -q tests
 
 unit: $(STAMP)

@@ -31,6 +31,7 @@ from infra.build import stage_environment
 STATE_DIR = ROOT / ".local"
 DEFAULT_AWS_PORT = 5055
 DEFAULT_API_PORT = 8000
+DEFAULT_WEB_PORT = 8080
 
 
 def free_port() -> int:
@@ -53,8 +54,11 @@ def wait_for(url: str, timeout: float = 60.0) -> None:
 class LocalStack:
     """Processes of one local stack; ``start()`` then ``stop()`` (or use as a context manager)."""
 
-    def __init__(self, *, aws_port: int, api_port: int, demo: bool = True, workers: bool = True, quiet: bool = False):
-        self.aws_port, self.api_port = aws_port, api_port
+    def __init__(
+        self, *, aws_port: int, api_port: int, demo: bool = True, workers: bool = True, quiet: bool = False,
+        web_port: int | None = None,
+    ):
+        self.aws_port, self.api_port, self.web_port = aws_port, api_port, web_port
         self.demo, self.workers, self.quiet = demo, workers, quiet
         self.processes: list[subprocess.Popen[bytes]] = []
         _, self.jwks_path = ensure_keypair(STATE_DIR)
@@ -106,6 +110,9 @@ class LocalStack:
         wait_for(f"{self.api_url}/health")
         if self.workers:
             self._spawn("-m", "scripts.local_workers")
+        if self.web_port:  # the web console (web/dist) beside the API: web/devserver.py
+            self._spawn("web/devserver.py", "--port", str(self.web_port), "--api", self.api_url, "--aws", self.aws_url)
+            wait_for(f"http://127.0.0.1:{self.web_port}/config.json")
         return self
 
     def provision(self) -> None:
@@ -152,6 +159,7 @@ def local_token(role: str, *, org_id: str | None = None, sub: str | None = None)
 
 NEXT_STEPS = """
 gongyi is running.
+  web console    http://127.0.0.1:{web}   (sign in as donor, charity or reviewer: /signin)
   API            {api}   (OpenAPI: {api}/openapi.json, health: {api}/health)
   embedded AWS   {aws}   (moto; tables, buckets and queues of the local stage)
 
@@ -164,13 +172,13 @@ Ctrl-C stops everything this command started.
 """
 
 
-def run(aws_port: int, api_port: int) -> int:
-    for port in (aws_port, api_port):
+def run(aws_port: int, api_port: int, web_port: int = DEFAULT_WEB_PORT) -> int:
+    for port in (aws_port, api_port, web_port):
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 print(f"port {port} is already in use: is another `make run` still running?", file=sys.stderr)
                 return 1
-    stack = LocalStack(aws_port=aws_port, api_port=api_port)
+    stack = LocalStack(aws_port=aws_port, api_port=api_port, web_port=web_port)
     stopping = False
 
     def stop(*_: object) -> None:
@@ -188,7 +196,7 @@ def run(aws_port: int, api_port: int) -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         stack.start()
-        print(NEXT_STEPS.format(api=stack.api_url, aws=stack.aws_url), flush=True)
+        print(NEXT_STEPS.format(api=stack.api_url, aws=stack.aws_url, web=web_port), flush=True)
         while all(p.poll() is None for p in stack.processes):
             time.sleep(0.5)
         print("a local stack process exited; stopping the rest", file=sys.stderr)
@@ -204,13 +212,14 @@ def main(argv: list[str] | None = None) -> int:
     run_p = sub.add_parser("run", help="start the local stack with demo data")
     run_p.add_argument("--aws-port", type=int, default=DEFAULT_AWS_PORT)
     run_p.add_argument("--api-port", type=int, default=DEFAULT_API_PORT)
+    run_p.add_argument("--web-port", type=int, default=DEFAULT_WEB_PORT)
     tok = sub.add_parser("token", help="print a local bearer token")
     tok.add_argument("--role", required=True, choices=["platform_admin", "org_admin", "donor"])
     tok.add_argument("--org", default=None)
     tok.add_argument("--sub", default=None)
     args = parser.parse_args(argv)
     if args.command == "run":
-        return run(args.aws_port, args.api_port)
+        return run(args.aws_port, args.api_port, args.web_port)
     if args.role == "org_admin" and not args.org:
         parser.error("ROLE=org_admin needs ORG=<org_id>")
     print(local_token(args.role, org_id=args.org, sub=args.sub))

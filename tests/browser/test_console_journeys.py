@@ -1,0 +1,172 @@
+"""The web console in a real browser: a donor gives and gets the 三证; a charity is onboarded
+and publishes a project through the review queues; a charity imports a file of donations."""
+
+from __future__ import annotations
+
+import re
+
+import requests
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE
+
+WAIT = 30_000  # ms: receipts and the search index follow a payment within seconds
+
+
+def search_until_found(page, query: str) -> None:
+    """Search as a donor would; the index follows the demo data (and approvals) within seconds."""
+    page.goto("/")
+    page.get_by_label("搜索项目").fill(query)
+    for _ in range(30):
+        page.get_by_role("button", name="搜索").click()
+        page.wait_for_load_state("networkidle")
+        if page.locator(".results article").count():
+            return
+        page.wait_for_timeout(1000)
+
+
+def raised_fen(text: str) -> int:
+    yuan = text.replace("¥", "").replace(",", "")
+    return round(float(yuan) * 100)
+
+
+def test_donor_searches_gives_pays_and_downloads_a_receipt(journey, docs_image):
+    # Given a donor signed in on a phone
+    j = journey()
+    page = j.page
+    j.sign_in("donor", sub="donor-browser")
+
+    # When she searches in Chinese and opens a project
+    search_until_found(page, "驰援武汉")
+    first = page.locator(".results article").first
+    expect(first).to_contain_text("驰援武汉")
+    j.shot("search")
+    first.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("驰援武汉")
+    expect(page.get_by_text("公开募捐资格证书").first).to_be_visible()
+    before = raised_fen(page.locator(".raised").inner_text())
+    j.shot("project")
+    docs_image(page, "console-project-phone.png", PHONE)
+
+    # And gives ¥88.80 with a message, through the sandbox
+    page.get_by_role("link", name="我要捐款").click()
+    page.get_by_label("其他金额").fill("88.8")
+    page.get_by_label("姓名").fill("王小明")
+    page.get_by_label("手机号").fill("13812345678")
+    page.get_by_label("留言").fill("武汉加油")
+    j.shot("give")
+    page.get_by_role("button", name=re.compile("捐 ¥88.8")).click()
+    expect(page.get_by_text("沙箱收银台")).to_be_visible()
+    j.shot("cashier")
+    page.get_by_role("button", name=re.compile("确认支付")).click()
+
+    # Then the thank-you page sees the payment confirmed and offers the 三证
+    expect(page.locator(".donation-status")).to_have_text("已支付", timeout=WAIT)
+    receipt = page.get_by_role("link", name="下载捐赠票据")
+    expect(receipt).to_be_visible(timeout=WAIT)
+    j.shot("thanks")
+    pdf = page.request.get(receipt.get_attribute("href"))
+    assert pdf.ok and pdf.body().startswith(b"%PDF")
+
+    # And the project's amount raised went up by exactly the gift
+    page.get_by_role("link", name="返回项目").click()
+    expect(page.locator(".raised")).not_to_have_text(re.compile(r"^$"))
+    assert raised_fen(page.locator(".raised").inner_text()) == before + 8880
+    expect(page.get_by_text("武汉加油")).to_be_visible()
+
+
+def test_charity_is_approved_then_its_project_is_approved_and_searchable(journey, docs_image, tmp_path):
+    scan = tmp_path / "登记证书.pdf"
+    scan.write_bytes(b"%PDF-1.4\n% a scanned certificate\n")
+    j = journey()
+    page = j.page
+
+    # Given someone signed in applies for a charity with a certificate scan
+    j.sign_in("donor", sub="applicant-browser")
+    page.goto("/org/apply")
+    page.get_by_label("机构全称").fill("荆楚浏览器公益基金会")
+    page.get_by_label("统一社会信用代码").fill("5342010077MJA1234P")
+    page.locator("#reg-number").fill("湖北民证字第0077号")
+    page.locator("#reg-issuer").fill("湖北省民政厅")
+    page.locator("#reg-from").fill("2020-01-01")
+    page.locator("#reg-to").fill("2030-12-31")
+    page.get_by_label("登记证书扫描件").set_input_files(str(scan))
+    page.get_by_label("具有公开募捐资格").check()
+    page.locator("#fund-number").fill("湖北民募字第0077号")
+    page.locator("#fund-from").fill("2021-01-01")
+    page.locator("#fund-to").fill("2031-12-31")
+    page.get_by_label("联系人").fill("李四")
+    page.get_by_label("联系电话").fill("027-88886666")
+    j.shot("apply")
+    page.get_by_role("button", name="提交申请").click()
+    expect(page.get_by_text("申请已提交")).to_be_visible()
+    org_id = page.locator(".org-id").inner_text()
+
+    # When a reviewer approves it from the queue
+    j.sign_in("platform_admin", sub="reviewer-browser")
+    page.goto("/admin/orgs")
+    expect(page.get_by_text("荆楚浏览器公益基金会")).to_be_visible()
+    j.shot("org-queue")
+    page.get_by_role("button", name="通过 荆楚浏览器公益基金会").click()
+    expect(page.get_by_text("荆楚浏览器公益基金会：已通过")).to_be_visible()
+
+    # And the charity drafts and submits a project
+    j.sign_in("org_admin", org=org_id, sub="charity-browser")
+    expect(page.locator(".org-status")).to_have_text("已通过")
+    page.get_by_role("link", name="新建项目").click()
+    page.get_by_label("项目名称").fill("浏览器测试：江汉平原助学行动")
+    page.get_by_label("一句话简介").fill("为江汉平原农村学校添置图书和课桌")
+    page.get_by_label("项目详情").fill("资助10所乡村小学的图书角与课桌椅更新。")
+    page.get_by_label("类别").select_option("教育助学")
+    page.get_by_label("省份").select_option("湖北")
+    page.get_by_label("城市").fill("荆州市")
+    page.get_by_label("受益人及受益方式").fill("10所乡村小学的学生")
+    page.get_by_label("筹款目标").fill("200000")
+    page.get_by_label("开始日期").fill("2026-01-01")
+    page.get_by_label("结束日期").fill("2036-12-31")
+    page.get_by_label("募捐方案备案编号").fill("53420100MJA80213L5A26001")
+    page.get_by_role("button", name="保存草稿", exact=True).click()
+    expect(page.locator(".project-status")).to_have_text("草稿")
+    page.get_by_role("button", name="提交审核", exact=True).click()
+    expect(page.locator(".project-status")).to_have_text("待审核")
+
+    # Then the reviewer approves it from the project queue
+    j.sign_in("platform_admin", sub="reviewer-browser")
+    page.goto("/admin/projects")
+    expect(page.get_by_text("浏览器测试：江汉平原助学行动")).to_be_visible()
+    j.shot("project-queue")
+    docs_image(page, "console-review-queue.png", DESKTOP)
+    page.get_by_role("button", name="通过 浏览器测试：江汉平原助学行动").click()
+    expect(page.get_by_text("已通过，已上线")).to_be_visible()
+
+    # And anyone finds it in search once the index catches up
+    search_until_found(page, "江汉平原")
+    expect(page.locator(".results article").first).to_contain_text("江汉平原助学行动")
+    j.shot("found")
+
+
+def test_charity_imports_a_file_and_sees_it_finish(journey, console_stack, tmp_path):
+    # Given a demo charity's online project
+    hits = requests.get(f"{console_stack.api_url}/projects", params={"q": "宜昌"}, timeout=30).json()["items"]
+    project = hits[0]
+    csv = tmp_path / "银行流水-浏览器.csv"
+    header = "项目编号,捐赠人,手机号,金额(元),捐赠时间,渠道,外部流水号,匿名,留言\n"
+    rows = [
+        f"{project['project_id']},张三,13800138000,100,2026-01-05 10:00:00,银行转账,BRW-0001,否,加油\n",
+        f"{project['project_id']},李四,13900139000,250.5,2026-01-06 11:00,线下活动,BRW-0002,是,\n",
+        f"{project['project_id']},王五,13700137000,不是金额,2026-01-06 12:00,银行转账,BRW-0003,否,\n",
+    ]
+    csv.write_text(header + "".join(rows), encoding="utf-8")
+    j = journey()
+    page = j.page
+    j.sign_in("org_admin", org=project["org_id"], sub="importer-browser")
+
+    # When its staff uploads the file
+    page.goto("/org/imports")
+    page.get_by_label("选择文件").set_input_files(str(csv))
+
+    # Then the progress bar runs to the end, with the rejected row in a report
+    expect(page.locator(".import-status")).to_have_text(re.compile("完成"), timeout=WAIT)
+    expect(page.locator(".import-current")).to_contain_text("导入 2")
+    expect(page.get_by_role("link", name="下载错误报告（CSV）")).to_be_visible()
+    j.shot("import")
