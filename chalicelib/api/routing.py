@@ -122,6 +122,8 @@ def to_body(result: Any) -> Any:
     return result
 
 
+# Longer than our ~60-line habit on purpose: the whole life of a request (parse, authenticate,
+# call, shape, document) reads top to bottom in one place, and every route goes through it.
 def api_route(
     bp: Blueprint,
     path: str,
