@@ -64,7 +64,11 @@ def console_url(console_stack: LocalStack) -> str:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # A page waits on the local API, which answers slowly when CI's two cores are busy with the
+    # other tiers: assertions wait up to 20 s for what a person would see (not a timing check).
+    expect.set_options(timeout=20_000)
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
