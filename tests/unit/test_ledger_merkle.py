@@ -27,11 +27,9 @@ def naive_mth(entries: list[bytes]) -> bytes:
 def build(entries: list[bytes]) -> tuple[dict[merkle.NodeKey, bytes], dict[int, bytes]]:
     nodes: dict[merkle.NodeKey, bytes] = {}
     peaks: dict[int, bytes] = {}
-    size = 0
-    for entry in entries:  # one at a time and in uneven batches must agree; see test_batches_agree
+    for size, entry in enumerate(entries):  # one at a time; see test_batches_agree_with_one_by_one
         new, peaks = merkle.append_leaves(size, peaks, [merkle.leaf_hash(entry)])
         nodes.update(new)
-        size += 1
     return nodes, peaks
 
 

@@ -99,7 +99,9 @@ def proof_nodes(ranges: list[Range]) -> set[NodeKey]:
     return {key for start, end in ranges for key in range_nodes(start, end)}
 
 
-def append_leaves(size: int, peaks: dict[int, bytes], leaves: list[bytes]) -> tuple[dict[NodeKey, bytes], dict[int, bytes]]:
+def append_leaves(
+    size: int, peaks: dict[int, bytes], leaves: list[bytes]
+) -> tuple[dict[NodeKey, bytes], dict[int, bytes]]:
     """Append leaf hashes to a tree of ``size`` whose unpaired complete subtrees (one per set bit
     of ``size``) are ``peaks`` by level. Returns the newly complete nodes to store and the new peaks."""
     peaks = dict(peaks)
