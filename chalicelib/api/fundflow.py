@@ -257,7 +257,7 @@ def record_use(ctx: RequestContext, project_id: str) -> UseView:
         amount_fen=int(use.amount_fen),
         category=use.category,
         spent_on=dt.date.fromisoformat(use.spent_on),
-        voucher_keys=list(use.voucher_keys or []),
+        voucher_keys=[str(k) for k in use.voucher_keys or []],
     )
 
 

@@ -266,7 +266,7 @@ def confirm_receipt(disbursement: DisbursementModel, *, receipt_keys: list[str],
                 disbursement,
                 actions=[
                     DisbursementModel.status.set("confirmed"),
-                    DisbursementModel.receipt_keys.set(receipt_keys),
+                    DisbursementModel.receipt_keys.set(receipt_keys),  # type: ignore[arg-type]
                     DisbursementModel.confirmed_by.set(by),
                     DisbursementModel.confirmed_at.set(at),
                 ],
