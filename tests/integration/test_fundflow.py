@@ -204,3 +204,70 @@ def test_a_head_that_rewrites_history_fails_consistency(client, aws):
     verify_ledger.verify_head(latest, key)
     with pytest.raises(verify_ledger.VerificationError):  # ...but does not extend the trusted one
         verify_ledger.check(fetch, public_key_hex=key, trusted_head=trusted)
+
+
+def test_three_levels_down_to_a_village_fund(client, aws, auth):
+    # Given a national charity's project with 100,000 fen raised, and provincial and city partners
+    national, province, city = make_org(), make_org(), make_org()
+    project = make_project(national)
+    fund(client, aws, project, 100_000)
+
+    def disburse(sender: Any, amount: int, **to: str) -> str:
+        maker, checker = auth("org_admin", sender.org_id, "m"), auth("org_admin", sender.org_id, "c")
+        voucher = f"fundflow/{project.project_id}/{sender.org_id}/v.pdf"
+        body = {"amount_fen": amount, "purpose": "拨付", "voucher_keys": [voucher], **to}
+        made = client.http.post(
+            f"/projects/{project.project_id}/disbursements", headers=maker, body=json.dumps(body)
+        ).json_body
+        decided = client.http.post(
+            f"/disbursements/{made['disbursement_id']}/decision", headers=checker, body='{"decision": "approve"}'
+        )
+        assert decided.json_body["status"] == "approved", decided.json_body
+        return str(made["disbursement_id"])
+
+    def confirm(d_id: str, confirmer: Any) -> None:
+        key = f"fundflow/{project.project_id}/{confirmer.org_id}/r.pdf"
+        done = client.http.post(
+            f"/disbursements/{d_id}/receipt",
+            headers=auth("org_admin", confirmer.org_id, "r"),
+            body=json.dumps({"voucher_keys": [key]}),
+        )
+        assert done.json_body["status"] == "confirmed", done.json_body
+
+    # When money flows national -> province -> city -> village fund, each receipt confirmed
+    confirm(disburse(national, 60_000, to_org_id=province.org_id), province)
+    confirm(disburse(province, 40_000, to_org_id=city.org_id), city)
+    village = client.http.post(
+        "/payees",
+        headers=auth("org_admin", city.org_id, "m"),
+        body=json.dumps(
+            {
+                "name": "李家村互助资金",
+                "kind": "village_fund",
+                "bank_name": "农商行",
+                "bank_account": "6212345678901234",
+                "account_holder": "李家村",
+            }
+        ),
+    ).json_body
+    confirm(disburse(city, 25_000, to_payee_id=village["payee_id"]), city)
+    # Then the public tree shows every level's balance
+    root = client.http.get(f"/projects/{project.project_id}/fund-flow").json_body["root"]
+    prov = root["sent"][0]["node"]
+    city_node = prov["sent"][0]["node"]
+    assert root["balances"]["balance_fen"] == 40_000
+    assert (prov["balances"]["received_fen"], prov["balances"]["balance_fen"]) == (60_000, 20_000)
+    assert (city_node["balances"]["received_fen"], city_node["balances"]["balance_fen"]) == (40_000, 15_000)
+    assert city_node["sent"][0]["to_name"] == "李家村互助资金" and city_node["sent"][0]["node"] is None
+    # And the city cannot send more than it holds
+    over = client.http.post(
+        f"/projects/{project.project_id}/disbursements",
+        headers=auth("org_admin", city.org_id, "m"),
+        body=json.dumps({"amount_fen": 15_001, "purpose": "x", "to_payee_id": village["payee_id"]}),
+    ).json_body
+    refused = client.http.post(
+        f"/disbursements/{over['disbursement_id']}/decision",
+        headers=auth("org_admin", city.org_id, "c"),
+        body='{"decision": "approve"}',
+    )
+    assert refused.status_code == 409 and refused.json_body["error"]["code"] == "insufficient_balance"
