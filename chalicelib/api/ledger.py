@@ -8,6 +8,7 @@ from chalice import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.routing import RequestContext, api_route
+from chalicelib.auth import Role
 from chalicelib.logic.ledger import heads, proofs
 
 bp = Blueprint(__name__)
@@ -96,3 +97,17 @@ def inclusion(ctx: RequestContext) -> InclusionView:
 )
 def consistency(ctx: RequestContext) -> ConsistencyView:
     return ConsistencyView.model_validate(asdict(proofs.consistency(ctx.query.first, ctx.query.second)))
+
+
+@api_route(
+    bp,
+    "/ledger/heads",
+    "POST",
+    response=HeadView,
+    roles=[Role.PLATFORM_ADMIN],
+    summary="Sign and publish a head now if the tree grew (the schedule does it every 5 minutes)",
+    tags=TAGS,
+)
+def publish_head(ctx: RequestContext) -> HeadView:
+    heads.publish_head(ctx.settings)
+    return HeadView.model_validate(asdict(heads.latest_head()))
