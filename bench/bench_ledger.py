@@ -60,7 +60,7 @@ def count_requests() -> None:
             READS[kwargs["TableName"]] += 1
         return original(self, operation, kwargs, *args, **kw)
 
-    Connection._make_api_call = counted  # type: ignore[method-assign]
+    Connection._make_api_call = counted  # type: ignore[method-assign,assignment]
 
 
 def main() -> int:
