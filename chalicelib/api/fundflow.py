@@ -54,6 +54,10 @@ class DisbursementView(BaseModel):
     confirmed_at: str | None
 
 
+class DisbursementList(BaseModel):
+    items: list[DisbursementView]
+
+
 class UseView(BaseModel):
     use_id: str
     project_id: str
@@ -284,3 +288,17 @@ def project_flow(ctx: RequestContext, project_id: str) -> ProjectFlowView:
 def org_flow(ctx: RequestContext, org_id: str) -> OrgFlowView:
     nodes = tree.org_flow(org_id)
     return OrgFlowView(org_id=org_id, projects=[OrgNodeView.model_validate(asdict(n)) for n in nodes])
+
+
+@api_route(
+    bp,
+    "/projects/{project_id}/disbursements",
+    "GET",
+    response=DisbursementList,
+    roles=[Role.ORG_ADMIN],
+    summary="The project's disbursements your charity sent or received (pending ones too: the checker's queue)",
+    tags=TAGS,
+)
+def list_disbursements(ctx: RequestContext, project_id: str) -> DisbursementList:
+    found = movements.disbursements_for_staff(project_id, ctx.require_principal())
+    return DisbursementList(items=[_disbursement_view(d) for d in found])

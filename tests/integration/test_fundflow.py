@@ -70,6 +70,9 @@ def test_maker_checker_and_payee_masking(client, aws, auth):
     )
     assert created.status_code == 201, created.json_body
     d_id = created.json_body["disbursement_id"]
+    # The checker finds it in the project's queue
+    queue = client.http.get(f"/projects/{project.project_id}/disbursements", headers=checker).json_body["items"]
+    assert [(d["disbursement_id"], d["status"]) for d in queue] == [(d_id, "pending")]
     # The maker cannot approve their own disbursement
     own = client.http.post(f"/disbursements/{d_id}/decision", headers=maker, body='{"decision": "approve"}')
     assert own.status_code == 403 and own.json_body["error"]["code"] == "maker_cannot_check"

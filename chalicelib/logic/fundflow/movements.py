@@ -174,3 +174,11 @@ def record_use(project_id: str, use_input: UseInput, principal: Principal) -> Fu
     )
     store.record_use(use)
     return use
+
+
+def disbursements_for_staff(project_id: str, principal: Principal) -> list[DisbursementModel]:
+    """The project's disbursements a charity's staff see: those it sent or received, pending ones included."""
+    org_id = _staff_of(principal)
+    project_store.get_project(project_id)
+    mine = [d for d in store.disbursements_of_project(project_id) if org_id in (d.from_org_id, d.to_id)]
+    return sorted(mine, key=lambda d: d.created_at, reverse=True)
