@@ -698,7 +698,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The project's disbursements your charity sent or received (pending ones too: the checker's queue) */
+        get: operations["get_projects_project_id_disbursements"];
         put?: never;
         /** Propose a disbursement (拨付); a second staff member approves */
         post: operations["post_projects_project_id_disbursements"];
@@ -1367,6 +1368,11 @@ export interface components {
             to_payee_id?: string | null;
             /** Voucher Keys */
             voucher_keys?: string[];
+        };
+        /** DisbursementList */
+        DisbursementList: {
+            /** Items */
+            items: components["schemas"]["DisbursementView"][];
         };
         /** DisbursementView */
         DisbursementView: {
@@ -5219,6 +5225,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ComplaintReceipt"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_projects_project_id_disbursements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisbursementList"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description internal error with a correlation id */
