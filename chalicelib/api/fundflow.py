@@ -208,7 +208,11 @@ def voucher_upload(ctx: RequestContext, project_id: str) -> Upload:
     extra_responses={422: "medical_pays_hospitals_only, payee_not_yours, bad_voucher"},
 )
 def create_disbursement(ctx: RequestContext, project_id: str) -> DisbursementView:
-    return _disbursement_view(movements.create_disbursement(project_id, ctx.body, ctx.require_principal()))
+    return _disbursement_view(
+        movements.create_disbursement(
+            project_id, ctx.body, ctx.require_principal(), idempotency_key=ctx.header("Idempotency-Key")
+        )
+    )
 
 
 @api_route(
@@ -253,7 +257,9 @@ def confirm_receipt(ctx: RequestContext, disbursement_id: str) -> DisbursementVi
     extra_responses={409: "insufficient_balance"},
 )
 def record_use(ctx: RequestContext, project_id: str) -> UseView:
-    use = movements.record_use(project_id, ctx.body, ctx.require_principal())
+    use = movements.record_use(
+        project_id, ctx.body, ctx.require_principal(), idempotency_key=ctx.header("Idempotency-Key")
+    )
     return UseView(
         use_id=use.use_id,
         project_id=use.project_id,

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.transactions import TransactWrite
 
@@ -188,8 +188,15 @@ def payees_of(org_id: str, limit: int = 100) -> list[PayeeModel]:
 # -- disbursements ---------------------------------------------------------------------------
 
 
-def save_new_disbursement(disbursement: DisbursementModel) -> None:
-    disbursement.save(condition=DisbursementModel.disbursement_id.does_not_exist())
+def save_new_disbursement(disbursement: DisbursementModel) -> bool:
+    """Store a new disbursement; False if one with its id exists (a retried POST)."""
+    try:
+        disbursement.save(condition=DisbursementModel.disbursement_id.does_not_exist())
+    except PutError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
 
 
 def get_disbursement(disbursement_id: str) -> DisbursementModel:
@@ -307,6 +314,13 @@ def record_use(use: FundUseModel) -> None:
         if transaction_conflict(exc):
             raise Conflict("another movement of this balance is in progress; retry", code="concurrent_update") from exc
         raise
+
+
+def get_use(use_id: str) -> FundUseModel:
+    try:
+        return FundUseModel.get(use_id, consistent_read=True)
+    except FundUseModel.DoesNotExist:
+        raise NotFound(f"no use of funds {use_id}", code="use_not_found") from None
 
 
 def uses_of_project(project_id: str, limit: int = 500) -> list[FundUseModel]:

@@ -63,13 +63,18 @@ def test_maker_checker_and_payee_masking(client, aws, auth):
         ' "bank_account": "6228480012345678901", "account_holder": "李家村村委会"}',
     ).json_body
     assert payee["bank_account_masked"] == "6228 **** 8901" and "bank_account" not in payee
-    created = client.http.post(
-        f"/projects/{project.project_id}/disbursements",
-        headers=maker,
-        body=f'{{"amount_fen": 20000, "to_payee_id": "{payee["payee_id"]}", "purpose": "村道维修"}}',
-    )
+    body = f'{{"amount_fen": 20000, "to_payee_id": "{payee["payee_id"]}", "purpose": "村道维修"}}'
+    keyed = {**maker, "Idempotency-Key": "disb-1"}
+    created = client.http.post(f"/projects/{project.project_id}/disbursements", headers=keyed, body=body)
     assert created.status_code == 201, created.json_body
     d_id = created.json_body["disbursement_id"]
+    # A retried POST with the same Idempotency-Key gets the same disbursement, a different body is refused
+    retried = client.http.post(f"/projects/{project.project_id}/disbursements", headers=keyed, body=body)
+    assert retried.json_body["disbursement_id"] == d_id
+    reused = client.http.post(
+        f"/projects/{project.project_id}/disbursements", headers=keyed, body=body.replace("20000", "20001")
+    )
+    assert reused.status_code == 422 and reused.json_body["error"]["code"] == "idempotency_key_reused"
     # The checker finds it in the project's queue
     queue = client.http.get(f"/projects/{project.project_id}/disbursements", headers=checker).json_body["items"]
     assert [(d["disbursement_id"], d["status"]) for d in queue] == [(d_id, "pending")]
@@ -84,8 +89,16 @@ def test_maker_checker_and_payee_masking(client, aws, auth):
         f"/disbursements/{d_id}/receipt", headers=maker, body=f'{{"voucher_keys": ["{slip}"]}}'
     )
     assert confirmed.json_body["status"] == "confirmed"
+    # A use of funds posted twice with one Idempotency-Key is recorded once
+    use = '{"amount_fen": 1000, "category": "物资采购", "spent_on": "2026-12-01"}'
+    for _ in range(2):
+        recorded = client.http.post(
+            f"/projects/{project.project_id}/fund-uses", headers={**maker, "Idempotency-Key": "use-1"}, body=use
+        )
+        assert recorded.status_code == 201, recorded.json_body
     flow = client.http.get(f"/projects/{project.project_id}/fund-flow").json_body
-    assert flow["root"]["balances"]["balance_fen"] == 30_000
+    assert flow["root"]["balances"]["balance_fen"] == 29_000
+    assert [u["amount_fen"] for u in flow["root"]["uses"]] == [1000]
     edge = flow["root"]["sent"][0]
     assert (edge["to_account_masked"], edge["receipts"], edge["status"]) == ("6228 **** 8901", 1, "confirmed")
     assert "6228480012345678901" not in str(flow)

@@ -7,6 +7,9 @@ write that moves the money (``InsufficientBalance``).
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 from chalicelib.auth import Principal, Role
 from chalicelib.clock import to_iso, utcnow
 from chalicelib.config import Settings
@@ -17,7 +20,7 @@ from chalicelib.dal.fundflow import DisbursementModel as DisbursementModel
 from chalicelib.dal.fundflow import FundUseModel
 from chalicelib.dal.fundflow import PayeeModel as PayeeModel
 from chalicelib.dal.outbox import notify_once
-from chalicelib.errors import Forbidden, ValidationFailed
+from chalicelib.errors import Conflict, Forbidden, IdempotencyKeyReused, ValidationFailed
 from chalicelib.ids import new_id
 from chalicelib.logic.fundflow.inputs import DecisionInput, DisbursementInput, PayeeInput, ReceiptInput, UseInput
 from chalicelib.logic.uploads import UploadGrant, grant_upload
@@ -71,7 +74,24 @@ def payees(principal: Principal) -> list[PayeeModel]:
     return store.payees_of(_staff_of(principal))
 
 
-def create_disbursement(project_id: str, draft: DisbursementInput, principal: Principal) -> DisbursementModel:
+def keyed_id(org_id: str, idempotency_key: str | None) -> str:
+    """A fresh id, or with an ``Idempotency-Key`` one derived from it (per charity): a retried
+    POST lands on the item the first one wrote."""
+    if not idempotency_key or not idempotency_key.strip():
+        return new_id()
+    digest = hashlib.sha256(f"{org_id}|{idempotency_key.strip()}".encode()).hexdigest()
+    return f"K{digest[:25].upper()}"
+
+
+def _same_request(existing: Any, fresh: Any, fields: tuple[str, ...]) -> Any:
+    if any(getattr(existing, f) != getattr(fresh, f) for f in fields):
+        raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
+    return existing
+
+
+def create_disbursement(
+    project_id: str, draft: DisbursementInput, principal: Principal, *, idempotency_key: str | None = None
+) -> DisbursementModel:
     """The maker's step: a pending disbursement from the maker's charity."""
     org_id = _staff_of(principal)
     project = project_store.get_project(project_id)
@@ -98,7 +118,7 @@ def create_disbursement(project_id: str, draft: DisbursementInput, principal: Pr
         to_kind, to_id, to_name = "org", to_org.org_id, to_org.name
         masked = None
     disbursement = DisbursementModel(
-        new_id(),
+        keyed_id(org_id, idempotency_key),
         project_id=project_id,
         from_org_id=org_id,
         to_kind=to_kind,
@@ -112,7 +132,9 @@ def create_disbursement(project_id: str, draft: DisbursementInput, principal: Pr
         maker_sub=principal.sub,
         created_at=to_iso(utcnow()),
     )
-    store.save_new_disbursement(disbursement)
+    if not store.save_new_disbursement(disbursement):
+        existing = store.get_disbursement(disbursement.disbursement_id)
+        return _same_request(existing, disbursement, ("project_id", "maker_sub", "to_id", "amount_fen", "purpose"))  # type: ignore[no-any-return]
     return disbursement
 
 
@@ -155,12 +177,14 @@ def confirm_receipt(disbursement_id: str, receipt: ReceiptInput, principal: Prin
     return store.get_disbursement(disbursement_id)
 
 
-def record_use(project_id: str, use_input: UseInput, principal: Principal) -> FundUseModel:
+def record_use(
+    project_id: str, use_input: UseInput, principal: Principal, *, idempotency_key: str | None = None
+) -> FundUseModel:
     org_id = _staff_of(principal)
     project_store.get_project(project_id)
     _check_vouchers(use_input.voucher_keys, project_id, org_id)
     use = FundUseModel(
-        new_id(),
+        keyed_id(org_id, idempotency_key),
         project_id=project_id,
         org_id=org_id,
         amount_fen=use_input.amount_fen,
@@ -172,7 +196,13 @@ def record_use(project_id: str, use_input: UseInput, principal: Principal) -> Fu
         recorded_by=principal.sub,
         created_at=to_iso(utcnow()),
     )
-    store.record_use(use)
+    try:
+        store.record_use(use)
+    except Conflict as exc:
+        if exc.code != "already_recorded":
+            raise
+        existing = store.get_use(use.use_id)
+        return _same_request(existing, use, ("project_id", "recorded_by", "amount_fen", "category"))  # type: ignore[no-any-return]
     return use
 
 
