@@ -12,7 +12,9 @@ from chalicelib.api import (
     complaints,
     compliance,
     donations,
+    fundflow,
     imports,
+    ledger,
     orgs,
     payments,
     projects,
@@ -33,4 +35,6 @@ BLUEPRINTS: list[Blueprint] = [
     imports.bp,
     compliance.bp,
     search.bp,
+    fundflow.bp,
+    ledger.bp,
 ]

@@ -71,6 +71,11 @@ class Settings(BaseModel):
     # forging one would only choose where a public listing resumes).
     search_cursor_key: str = Field(default="gongyi-search-cursor-v1", alias="GONGYI_SEARCH_CURSOR_KEY", min_length=8)
 
+    # Ledger (issue 15): the Ed25519 key that signs tree heads. Locally a hex seed (or derived
+    # from the stage when empty); an SSM parameter name (hex seed) in dev/prod.
+    ledger_signing_key: str = Field(default="", alias="GONGYI_LEDGER_SIGNING_KEY")
+    ledger_signing_key_name: str = Field(default="", alias="GONGYI_LEDGER_SIGNING_KEY_NAME")
+
     @model_validator(mode="after")
     def _stage_rules(self) -> Settings:
         if self.stage == "local" and not self.aws_endpoint_url:

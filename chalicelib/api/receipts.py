@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 from typing import Literal
+from urllib.parse import urlencode
 
 from chalice import Blueprint
 from pydantic import BaseModel, Field, model_validator
 
 from chalicelib.api.routing import RequestContext, api_route
 from chalicelib.auth import Role
+from chalicelib.logic.ledger.events import donation_event_id
 from chalicelib.logic.receipts import selfservice
 
 bp = Blueprint(__name__)
@@ -92,6 +94,8 @@ class VerificationView(BaseModel):
     donated_on: dt.date
     issued_on: dt.date
     donor_name: str
+    ledger_event_id: str = Field(description="the donation's entry in the public ledger")
+    ledger_proof_url: str = Field(description="its inclusion proof (size = the latest head's tree_size)")
 
 
 def _client(ctx: RequestContext) -> str:
@@ -178,4 +182,7 @@ def claim(ctx: RequestContext) -> ClaimResponse:
 )
 def verify(ctx: RequestContext, number: str) -> VerificationView:
     query: VerifyQuery = ctx.query
-    return VerificationView.model_validate(asdict(selfservice.verify(number, query.code)))
+    found = asdict(selfservice.verify(number, query.code))
+    event_id = donation_event_id(found.pop("donation_id"), "paid")
+    proof = f"/ledger/proofs/inclusion?{urlencode({'entry': event_id})}&size={{tree_size}}"
+    return VerificationView.model_validate({**found, "ledger_event_id": event_id, "ledger_proof_url": proof})

@@ -73,6 +73,7 @@ class Verification:
     donated_on: str
     issued_on: str
     donor_name: str  # masked
+    donation_id: str  # links the receipt to its public ledger entry
 
 
 @dataclass(frozen=True)
@@ -272,4 +273,5 @@ def verify(number: str, code: str | None) -> Verification:
         donated_on=shanghai_date(receipt.donated_at),
         issued_on=shanghai_date(receipt.allocated_at),
         donor_name=mask_name(receipt.donor_name, anonymous=bool(receipt.anonymous)),
+        donation_id=receipt.donation_id,
     )

@@ -158,6 +158,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/disbursements/{disbursement_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve or reject a disbursement (not its maker) */
+        post: operations["post_disbursements_disbursement_id_decision"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/disbursements/{disbursement_id}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm receipt (receiving charity; for a payee the sender's bank slip) */
+        post: operations["post_disbursements_disbursement_id_receipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/donations/{donation_id}": {
         parameters: {
             query?: never;
@@ -253,6 +287,91 @@ export interface paths {
         };
         /** An import's status, counts, progress and error report */
         get: operations["get_imports_import_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/heads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign and publish a head now if the tree grew (the schedule does it every 5 minutes) */
+        post: operations["post_ledger_heads"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/heads/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest signed tree head */
+        get: operations["get_ledger_heads_latest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/proofs/consistency": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Proof that the tree of size second only appended to the tree of size first */
+        get: operations["get_ledger_proofs_consistency"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/proofs/inclusion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An entry and its audit path in the tree of the given size */
+        get: operations["get_ledger_proofs_inclusion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ledger/public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform key that signs tree heads */
+        get: operations["get_ledger_public_key"];
         put?: never;
         post?: never;
         delete?: never;
@@ -382,6 +501,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/orgs/{org_id}/fund-flow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public: a charity's balances per project */
+        get: operations["get_orgs_org_id_fund_flow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/orgs/{org_id}/notifications": {
         parameters: {
             query?: never;
@@ -410,6 +546,24 @@ export interface paths {
         put?: never;
         /** Reject a charity in review, with a reason */
         post: operations["post_orgs_org_id_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your charity's payees */
+        get: operations["get_payees"];
+        put?: never;
+        /** Register a payee paid outside the platform (hospital, village fund, supplier) */
+        post: operations["post_payees"];
         delete?: never;
         options?: never;
         head?: never;
@@ -537,6 +691,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{project_id}/disbursements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project's disbursements your charity sent or received (pending ones too: the checker's queue) */
+        get: operations["get_projects_project_id_disbursements"];
+        put?: never;
+        /** Propose a disbursement (拨付); a second staff member approves */
+        post: operations["post_projects_project_id_disbursements"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{project_id}/donations": {
         parameters: {
             query?: never;
@@ -567,6 +739,57 @@ export interface paths {
         put?: never;
         /** Post progress feedback (raising or executing charity) */
         post: operations["post_projects_project_id_feedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project_id}/fund-flow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public: where the project's money went, level by level, with balances */
+        get: operations["get_projects_project_id_fund_flow"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project_id}/fund-uses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a use of funds (支出) */
+        post: operations["post_projects_project_id_fund_uses"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{project_id}/fund-vouchers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A presigned URL to upload a voucher, receipt or bank slip */
+        post: operations["post_projects_project_id_fund_vouchers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -788,6 +1011,21 @@ export interface components {
             campaign_id: string;
             /** Project Id */
             project_id: string;
+        };
+        /** BalancesView */
+        BalancesView: {
+            /** Balance Fen */
+            balance_fen: number;
+            /** Disbursed Fen */
+            disbursed_fen: number;
+            /** Raised Fen */
+            raised_fen: number;
+            /** Received Fen */
+            received_fen: number;
+            /** Refunded Fen */
+            refunded_fen: number;
+            /** Used Fen */
+            used_fen: number;
         };
         /** CampaignDetailView */
         CampaignDetailView: {
@@ -1022,6 +1260,28 @@ export interface components {
             /** Status */
             status: string;
         };
+        /** ConsistencyView */
+        ConsistencyView: {
+            /** First */
+            first: number;
+            /** Proof */
+            proof: string[];
+            /** Second */
+            second: number;
+        };
+        /** DecisionInput */
+        DecisionInput: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approve" | "reject";
+            /**
+             * Reason
+             * @default null
+             */
+            reason?: string | null;
+        };
         /** DeclaredImportView */
         DeclaredImportView: {
             /** Amount Imported Fen */
@@ -1089,6 +1349,75 @@ export interface components {
              * @description PUT the file here, with the Content-Type below
              */
             upload_url: string;
+        };
+        /** DisbursementInput */
+        DisbursementInput: {
+            /** Amount Fen */
+            amount_fen: number;
+            /** Purpose */
+            purpose: string;
+            /**
+             * To Org Id
+             * @default null
+             */
+            to_org_id?: string | null;
+            /**
+             * To Payee Id
+             * @default null
+             */
+            to_payee_id?: string | null;
+            /** Voucher Keys */
+            voucher_keys?: string[];
+        };
+        /** DisbursementList */
+        DisbursementList: {
+            /** Items */
+            items: components["schemas"]["DisbursementView"][];
+        };
+        /** DisbursementView */
+        DisbursementView: {
+            /** Amount Fen */
+            amount_fen: number;
+            /** Checker Sub */
+            checker_sub: string | null;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Created At */
+            created_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Disbursement Id */
+            disbursement_id: string;
+            /** From Org Id */
+            from_org_id: string;
+            /** Maker Sub */
+            maker_sub: string;
+            /** Project Id */
+            project_id: string;
+            /** Purpose */
+            purpose: string;
+            /** Receipt Keys */
+            receipt_keys: string[];
+            /** Reject Reason */
+            reject_reason: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "confirmed";
+            /** To Account Masked */
+            to_account_masked: string | null;
+            /** To Id */
+            to_id: string;
+            /**
+             * To Kind
+             * @enum {string}
+             */
+            to_kind: "org" | "payee";
+            /** To Name */
+            to_name: string;
+            /** Voucher Keys */
+            voucher_keys: string[];
         };
         /** DocumentLinkView */
         DocumentLinkView: {
@@ -1357,6 +1686,72 @@ export interface components {
             /** Text */
             text: string;
         };
+        /** FlowEdgeView */
+        FlowEdgeView: {
+            /** Amount Fen */
+            amount_fen: number;
+            /** Approved At */
+            approved_at: string | null;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            /** Disbursement Id */
+            disbursement_id: string;
+            /** @default null */
+            node?: components["schemas"]["FlowNodeView"] | null;
+            /** Purpose */
+            purpose: string;
+            /**
+             * Receipts
+             * @description receipt documents (receiver's voucher or the bank slip)
+             */
+            receipts: number;
+            /** Status */
+            status: string;
+            /** To Account Masked */
+            to_account_masked: string | null;
+            /** To Id */
+            to_id: string;
+            /** To Kind */
+            to_kind: string;
+            /** To Name */
+            to_name: string;
+            /**
+             * Vouchers
+             * @description voucher documents the sender attached
+             */
+            vouchers: number;
+        };
+        /** FlowNodeView */
+        FlowNodeView: {
+            balances: components["schemas"]["BalancesView"];
+            /** In Transit Fen */
+            in_transit_fen: number;
+            /** Org Id */
+            org_id: string;
+            /** Org Name */
+            org_name: string;
+            /** Sent */
+            sent: components["schemas"]["FlowEdgeView"][];
+            /** Uses */
+            uses: components["schemas"]["UseEntryView"][];
+        };
+        /** HeadView */
+        HeadView: {
+            /**
+             * Root Hash
+             * @description hex SHA-256, RFC 9162 MTH
+             */
+            root_hash: string;
+            /**
+             * Signature
+             * @description hex Ed25519 over b'gongyi-ledger-head-v1\n{size}\n{root}\n{timestamp}\n'
+             */
+            signature: string;
+            /** Timestamp */
+            timestamp: string;
+            /** Tree Size */
+            tree_size: number;
+        };
         /** Health */
         Health: {
             /** Stage */
@@ -1457,6 +1852,22 @@ export interface components {
              * @enum {string}
              */
             status: "waiting_upload" | "processing" | "completed" | "completed_with_errors" | "failed";
+        };
+        /** InclusionView */
+        InclusionView: {
+            /** Audit Path */
+            audit_path: string[];
+            /**
+             * Entry
+             * @description the entry's canonical JSON: leaf hash = SHA-256(0x00 || UTF-8 bytes)
+             */
+            entry: string;
+            /** Event Id */
+            event_id: string;
+            /** Leaf Index */
+            leaf_index: number;
+            /** Tree Size */
+            tree_size: number;
         };
         /** JobRequest */
         JobRequest: {
@@ -1610,10 +2021,23 @@ export interface components {
             /** @default null */
             registration?: components["schemas"]["CertificateInput"] | null;
         };
+        /** OrgFlowView */
+        OrgFlowView: {
+            /** Org Id */
+            org_id: string;
+            /** Projects */
+            projects: components["schemas"]["OrgNodeView"][];
+        };
         /** OrgList */
         OrgList: {
             /** Items */
             items: components["schemas"]["OrgView"][];
+        };
+        /** OrgNodeView */
+        OrgNodeView: {
+            balances: components["schemas"]["BalancesView"];
+            /** Project Id */
+            project_id: string;
         };
         /** OrgView */
         OrgView: {
@@ -1649,6 +2073,52 @@ export interface components {
             status: string;
             /** Updated At */
             updated_at: string;
+        };
+        /** PayeeInput */
+        PayeeInput: {
+            /** Account Holder */
+            account_holder: string;
+            /** Bank Account */
+            bank_account: string;
+            /** Bank Name */
+            bank_name: string;
+            /**
+             * Credit Code
+             * @default null
+             */
+            credit_code?: string | null;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "hospital" | "village_fund" | "supplier" | "other";
+            /** Name */
+            name: string;
+        };
+        /** PayeeList */
+        PayeeList: {
+            /** Items */
+            items: components["schemas"]["PayeeView"][];
+        };
+        /** PayeeView */
+        PayeeView: {
+            /** Account Holder */
+            account_holder: string;
+            /**
+             * Bank Account Masked
+             * @description 6222 **** 7890
+             */
+            bank_account_masked: string;
+            /** Bank Name */
+            bank_name: string;
+            /** Credit Code */
+            credit_code: string | null;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Payee Id */
+            payee_id: string;
         };
         /** ProjectCard */
         ProjectCard: {
@@ -1810,6 +2280,16 @@ export interface components {
              */
             title?: string | null;
         };
+        /** ProjectFlowView */
+        ProjectFlowView: {
+            /** Category */
+            category: string;
+            /** Project Id */
+            project_id: string;
+            root: components["schemas"]["FlowNodeView"];
+            /** Title */
+            title: string;
+        };
         /** ProjectHitView */
         ProjectHitView: {
             /** Category */
@@ -1960,10 +2440,28 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** PublicKeyView */
+        PublicKeyView: {
+            /**
+             * Algorithm
+             * @default Ed25519
+             */
+            algorithm?: string;
+            /**
+             * Public Key
+             * @description hex, raw 32 bytes
+             */
+            public_key: string;
+        };
         /** ReasonBody */
         ReasonBody: {
             /** Reason */
             reason: string;
+        };
+        /** ReceiptInput */
+        ReceiptInput: {
+            /** Voucher Keys */
+            voucher_keys: string[];
         };
         /** ReceiptSetView */
         ReceiptSetView: {
@@ -2037,6 +2535,70 @@ export interface components {
              */
             content_type?: string;
         };
+        /** UseEntryView */
+        UseEntryView: {
+            /** Amount Fen */
+            amount_fen: number;
+            /** Category */
+            category: string;
+            /** Description */
+            description: string | null;
+            /** Feedback Id */
+            feedback_id: string | null;
+            /** Spent On */
+            spent_on: string;
+            /** Use Id */
+            use_id: string;
+            /** Vouchers */
+            vouchers: number;
+        };
+        /** UseInput */
+        UseInput: {
+            /** Amount Fen */
+            amount_fen: number;
+            /**
+             * Category
+             * @description e.g. 物资采购, 医疗费用, 人员补贴
+             */
+            category: string;
+            /**
+             * Description
+             * @default null
+             */
+            description?: string | null;
+            /**
+             * Feedback Id
+             * @default null
+             */
+            feedback_id?: string | null;
+            /**
+             * Spent On
+             * Format: date
+             */
+            spent_on: string;
+            /** Voucher Keys */
+            voucher_keys?: string[];
+        };
+        /** UseView */
+        UseView: {
+            /** Amount Fen */
+            amount_fen: number;
+            /** Category */
+            category: string;
+            /** Org Id */
+            org_id: string;
+            /** Project Id */
+            project_id: string;
+            /**
+             * Spent On
+             * Format: date
+             */
+            spent_on: string;
+            /** Use Id */
+            use_id: string;
+            /** Voucher Keys */
+            voucher_keys: string[];
+        };
         /** VerificationView */
         VerificationView: {
             /** Amount Capitals */
@@ -2059,6 +2621,16 @@ export interface components {
              * Format: date
              */
             issued_on: string;
+            /**
+             * Ledger Event Id
+             * @description the donation's entry in the public ledger
+             */
+            ledger_event_id: string;
+            /**
+             * Ledger Proof Url
+             * @description its inclusion proof (size = the latest head's tree_size)
+             */
+            ledger_proof_url: string;
             /** Number */
             number: string;
             /** Project Title */
@@ -2657,6 +3229,137 @@ export interface operations {
             };
         };
     };
+    post_disbursements_disbursement_id_decision: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                disbursement_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecisionInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisbursementView"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description insufficient_balance or not_pending */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_disbursements_disbursement_id_receipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                disbursement_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiptInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisbursementView"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_donations_donation_id: {
         parameters: {
             query?: never;
@@ -3043,6 +3746,221 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_ledger_heads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeadView"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_ledger_heads_latest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeadView"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_ledger_proofs_consistency: {
+        parameters: {
+            query: {
+                first: number;
+                second: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsistencyView"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_ledger_proofs_inclusion: {
+        parameters: {
+            query: {
+                /** @description event id (donation:<id>:paid) or leaf index */
+                entry: string;
+                size: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InclusionView"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_ledger_public_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicKeyView"];
                 };
             };
             /** @description internal error with a correlation id */
@@ -3556,6 +4474,46 @@ export interface operations {
             };
         };
     };
+    get_orgs_org_id_fund_flow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrgFlowView"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_orgs_org_id_notifications: {
         parameters: {
             query?: {
@@ -3638,6 +4596,122 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrgView"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_payees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayeeList"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_payees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayeeInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayeeView"];
                 };
             };
             /** @description missing, malformed, badly signed or expired token */
@@ -4173,6 +5247,133 @@ export interface operations {
             };
         };
     };
+    get_projects_project_id_disbursements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisbursementList"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_projects_project_id_disbursements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisbursementInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisbursementView"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description medical_pays_hospitals_only, payee_not_yours, bad_voucher */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_projects_project_id_donations: {
         parameters: {
             query?: {
@@ -4339,6 +5540,177 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["FeedbackView"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_projects_project_id_fund_flow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectFlowView"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_projects_project_id_fund_uses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UseInput"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UseView"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description insufficient_balance */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_projects_project_id_fund_vouchers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UploadRequest"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Upload"];
                 };
             };
             /** @description missing, malformed, badly signed or expired token */

@@ -1,0 +1,1 @@
+"""The public ledger: RFC 9162 Merkle tree, sequencing, signed heads, proofs."""
