@@ -25,6 +25,7 @@ class DonationIn(BaseModel):
     anonymous: bool = False
     message: str | None = Field(default=None, max_length=200)
     channel: Literal["wechat", "alipay", "sandbox"]
+    team_id: str | None = Field(default=None, max_length=40, description="一起捐: give through a team of this project")
 
 
 class DonationView(BaseModel):
