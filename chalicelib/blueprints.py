@@ -13,12 +13,14 @@ from chalicelib.api import (
     compliance,
     donations,
     imports,
+    matching,
     orgs,
     payments,
     projects,
     receipts,
     search,
     system,
+    teams,
 )
 
 BLUEPRINTS: list[Blueprint] = [
@@ -33,4 +35,6 @@ BLUEPRINTS: list[Blueprint] = [
     imports.bp,
     compliance.bp,
     search.bp,
+    matching.bp,
+    teams.bp,
 ]

@@ -251,7 +251,7 @@ def extend_pool(pool: MatchPoolModel, *, add_budget_fen: int, windows: list[str]
         if add_budget_fen:
             actions.append(MatchPoolModel.budget_fen.add(add_budget_fen))
         if windows:
-            actions.append(MatchPoolModel.windows.set(list(pool.windows or []) + windows))
+            actions.append(MatchPoolModel.windows.set([str(w) for w in pool.windows or []] + windows))  # type: ignore[arg-type]
         tx.update(MatchPoolModel(pool_id=pool.pool_id), actions=actions, condition=MatchPoolModel.status == "open")
         for shard, more in enumerate(shard_allowances(add_budget_fen, int(pool.budget_shards))):
             if more:
@@ -291,7 +291,9 @@ def _draw(tx: TransactWrite, cap: CapUse, amount: int) -> None:
     item = MatchCapModel(cap_key=cap.cap_key)
     if cap.left is None:
         tx.update(
-            item, actions=[MatchCapModel.left_fen.set(cap.allowance - amount)], condition=MatchCapModel.cap_key.does_not_exist()
+            item,
+            actions=[MatchCapModel.left_fen.set(cap.allowance - amount)],
+            condition=MatchCapModel.cap_key.does_not_exist(),
         )
     else:
         # Never below zero; a concurrent draw that left less makes this one re-read and recompute.
@@ -306,9 +308,7 @@ class Reserve:
     CONFLICT = "conflict"  # lost a race with another transaction; retry
 
 
-def reserve_match(
-    match: MatchModel, *, caps: list[CapUse], donation_shard: int
-) -> str:
+def reserve_match(match: MatchModel, *, caps: list[CapUse], donation_shard: int) -> str:
     """Try the reserving transaction; returns one of ``Reserve``'s values."""
     amount = int(match.amount_fen)
     order: list[str] = []

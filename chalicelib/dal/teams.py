@@ -162,7 +162,7 @@ class AlreadyExists(Exception):
 
 
 def save_new(item: GongyiModel) -> None:
-    hash_attr = getattr(type(item), item._hash_keyname)
+    hash_attr = getattr(type(item), str(item._hash_keyname))
     try:
         item.save(condition=hash_attr.does_not_exist())
     except PutError as exc:
@@ -201,9 +201,7 @@ def members_of(group_id: str, limit: int = 1000) -> list[TeamMemberModel]:
     return list(TeamMemberModel.query(group_id, limit=limit))
 
 
-def credit_gift(
-    credit: GiftCreditModel, *, donor_name: str | None, anonymous: bool
-) -> bool:
+def credit_gift(credit: GiftCreditModel, *, donor_name: str | None, anonymous: bool) -> bool:
     """Count a gift to a group once: False when it was already credited (or voided)."""
     amount = int(credit.amount_fen)
     try:

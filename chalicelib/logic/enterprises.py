@@ -3,6 +3,7 @@ invitation code, and the enterprise page (teams, members' giving masked, its poo
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from typing import Any
 
@@ -81,10 +82,10 @@ def join(principal: Principal, enterprise_id: str, invite_code: str) -> None:
         raise Conflict("the enterprise is not approved yet", code="enterprise_not_approved")
     if not secrets.compare_digest(invite_code.strip(), enterprise.invite_code):
         raise Forbidden("the invitation code is not this enterprise's", code="invite_code_invalid")
-    try:
-        store.save_new(EnterpriseMemberModel(enterprise_id=enterprise_id, sub=principal.sub, joined_at=to_iso(utcnow())))
-    except store.AlreadyExists:
-        pass  # joining twice is joining
+    with contextlib.suppress(store.AlreadyExists):  # joining twice is joining
+        store.save_new(
+            EnterpriseMemberModel(enterprise_id=enterprise_id, sub=principal.sub, joined_at=to_iso(utcnow()))
+        )
 
 
 def page(enterprise_id: str, principal: Principal | None) -> dict[str, Any]:

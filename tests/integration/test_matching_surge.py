@@ -110,7 +110,10 @@ def test_surge_of_gifts_with_duplicates_is_matched_exactly_once_within_caps(aws:
     pool = make_pool(project.project_id, ratio_num=2, ratio_den=1)
     rng = random.Random(16)
     donors = [f"sub:donor-{i}" for i in range(GIFTS // 5)]
-    gifts = [paid(project.project_id, rng.randint(1, 9_000), rng.choice(donors), shard=rng.randrange(4)) for _ in range(GIFTS)]
+    gifts = [
+        paid(project.project_id, rng.randint(1, 9_000), rng.choice(donors), shard=rng.randrange(4))
+        for _ in range(GIFTS)
+    ]
     records = [stream_record(g, None, event_name="MODIFY") for g in gifts]
     # When they arrive with 10% duplicates, shuffled, from 4 threads, and one batch is replayed
     records += rng.sample(records, GIFTS // 10)
@@ -153,7 +156,9 @@ def test_surge_of_gifts_with_duplicates_is_matched_exactly_once_within_caps(aws:
 def test_a_small_budget_is_spent_to_the_fen_and_never_beyond(aws: Any) -> None:
     # Given a pool of 300,000 fen over 8 shards, with a per-project cap of 250,000 fen
     project = make_project()
-    pool = make_pool(project.project_id, budget_fen=300_000, budget_shards=8, donor_day_cap_fen=None, project_cap_fen=250_000)
+    pool = make_pool(
+        project.project_id, budget_fen=300_000, budget_shards=8, donor_day_cap_fen=None, project_cap_fen=250_000
+    )
     rng = random.Random(7)
     gifts = [paid(project.project_id, rng.randint(100, 9_000), f"sub:{i}", shard=rng.randrange(4)) for i in range(400)]
     records = [stream_record(g, None, event_name="MODIFY") for g in gifts]

@@ -23,9 +23,10 @@ def _windows(texts: list[str]) -> list[str]:
     for i, text in enumerate(texts):
         try:
             start, end = parse_window(text)
+            valid = end > start
         except ValueError:
-            start = end = None
-        if start is None or end is None or end <= start:
+            valid = False
+        if not valid:
             raise ValidationFailed(
                 "a window is start/end, ISO-8601 with an offset, end after start",
                 details=[{"field": f"windows[{i}]", "code": "invalid_window", "message": text[:80]}],
@@ -97,7 +98,9 @@ def create_pool(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
     try:
         store.create_pool(pool, targets)
     except ValueError as exc:
-        raise ValidationFailed(str(exc), details=[{"field": "project_ids", "code": "too_many", "message": str(exc)}])
+        raise ValidationFailed(
+            str(exc), details=[{"field": "project_ids", "code": "too_many", "message": str(exc)}]
+        ) from None
     return pool_view(pool.pool_id)
 
 

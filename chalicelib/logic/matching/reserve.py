@@ -17,6 +17,7 @@ from chalicelib.dal.matching import CapUse, MatchCapModel, MatchModel, Reserve
 from chalicelib.logic.matching.rules import Gift, PoolRules, match_day, wanted
 
 MAX_ATTEMPTS = 40
+MAX_DRY_TRIES = 3  # shards tried at random before gathering the budget
 
 
 class MatchNotSettled(RuntimeError):
@@ -39,6 +40,14 @@ def _caps(rules: PoolRules, gift: Gift, shard: int) -> tuple[CapUse | None, CapU
         allowance = store.shard_allowances(int(rules.project_cap_fen or 0), rules.budget_shards)[shard]
         project = CapUse(project_key, left.get(project_key), allowance)
     return donor, project
+
+
+def _project_caps(rules: PoolRules, gift: Gift) -> list[CapUse]:
+    """Every shard of the project's cap (one BatchGetItem)."""
+    keys = [MatchCapModel.project_key(rules.pool_id, gift.project_id, s) for s in range(rules.budget_shards)]
+    left = store.read_caps(keys)
+    allowances = store.shard_allowances(int(rules.project_cap_fen or 0), rules.budget_shards)
+    return [CapUse(key, left.get(key), allowances[s]) for s, key in enumerate(keys)]
 
 
 def match_gift(rules: PoolRules, gift: Gift) -> int | None:
@@ -70,7 +79,9 @@ def match_gift(rules: PoolRules, gift: Gift) -> int | None:
             if amount <= 0:
                 return 0  # the donor's day cap is used up: no shard changes that
         if project is not None and project.available < amount:
-            dry.add(shard)
+            # The project's cap is short here: gather it (one read of every shard) rather
+            # than reading the shards one by one.
+            dry.update(shards)
             limit.pop(shard, None)
             continue
         result = store.reserve_match(
@@ -97,6 +108,8 @@ def match_gift(rules: PoolRules, gift: Gift) -> int | None:
         if result == Reserve.BUDGET:
             dry.add(shard)
             limit.pop(shard, None)
+            if len(dry) >= MAX_DRY_TRIES:
+                dry.update(shards)
         elif result == Reserve.CONFLICT:
             time.sleep(random.uniform(0, 0.002 * (attempt + 1)))
         # Reserve.CAPS: a counter moved since it was read; read again.
@@ -112,7 +125,7 @@ def _gather(rules: PoolRules, gift: Gift, want: int) -> tuple[int, int] | None:
     amount = min(want, state.left_fen)
     project_caps: list[CapUse] = []
     if rules.project_cap_fen is not None:
-        project_caps = [_caps(rules, gift, s)[1] for s in range(rules.budget_shards)]  # type: ignore[misc]
+        project_caps = _project_caps(rules, gift)
         amount = min(amount, sum(c.available for c in project_caps))
     if amount <= 0:
         return None
@@ -138,7 +151,7 @@ def _gather(rules: PoolRules, gift: Gift, want: int) -> tuple[int, int] | None:
             moved = min(need, project_caps[source].available)
             if store.move_cap(project_caps[source], project_caps[target], moved):
                 need -= moved
-            project_caps = [_caps(rules, gift, s)[1] for s in range(rules.budget_shards)]  # type: ignore[misc]
+            project_caps = _project_caps(rules, gift)
     return target, amount
 
 

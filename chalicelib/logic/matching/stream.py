@@ -26,7 +26,7 @@ def rules_of(pool: MatchPoolModel) -> PoolRules:
         gift_cap_fen=int(pool.gift_cap_fen),
         donor_day_cap_fen=int(pool.donor_day_cap_fen) if pool.donor_day_cap_fen is not None else None,
         project_cap_fen=int(pool.project_cap_fen) if pool.project_cap_fen is not None else None,
-        windows=tuple(parse_window(w) for w in pool.windows or []),
+        windows=tuple(parse_window(str(w)) for w in pool.windows or []),
         budget_shards=int(pool.budget_shards),
         enterprise_id=pool.enterprise_id,
     )
