@@ -48,7 +48,6 @@ def main() -> int:
     log = RequestLog()
     log.install()
     with mock_aws():
-        from chalicelib.auth import Principal, Role
         from chalicelib.config import load_settings
         from chalicelib.dal.base import bind_models
         from chalicelib.dal.matching import budget_state
@@ -59,13 +58,15 @@ def main() -> int:
         from tests.integration.test_matching_surge import make_pool, paid
 
         settings = load_settings(env).model_copy(update={"aws_endpoint_url": None, "aws_region": "eu-west-1"})
+        import chalicelib.bootstrap as boot
+
+        boot.get_settings = lambda: settings  # type: ignore[assignment]  # the consumer binds to in-process moto
         bind_models(settings)
         create_local_resources(settings)
         project = make_project(counter_shards=16)
         rng = random.Random(99)
         cap = args.gifts * 3_000  # the project's cap runs out about 3/4 of the way through
         pool = make_pool(project.project_id, gift_cap_fen=5_000, project_cap_fen=cap)
-        assert Principal and Role
         donors = [f"sub:d{i}" for i in range(args.gifts // 3)]
         gifts = [
             paid(project.project_id, rng.randint(100, 9_000), rng.choice(donors), shard=rng.randrange(16))
