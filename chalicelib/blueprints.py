@@ -15,12 +15,14 @@ from chalicelib.api import (
     fundflow,
     imports,
     ledger,
+    matching,
     orgs,
     payments,
     projects,
     receipts,
     search,
     system,
+    teams,
 )
 
 BLUEPRINTS: list[Blueprint] = [
@@ -37,4 +39,6 @@ BLUEPRINTS: list[Blueprint] = [
     search.bp,
     fundflow.bp,
     ledger.bp,
+    matching.bp,
+    teams.bp,
 ]

@@ -19,6 +19,10 @@ class TotalsView(BaseModel):
     amount_raised_fen: int
     donation_count: int
     donor_count: int
+    online_fen: int = 0
+    imported_fen: int = 0
+    matched_fen: int = 0
+    total_fen: int = 0
 
 
 class CampaignProject(ProjectCard):
@@ -51,7 +55,13 @@ class Attachment(BaseModel):
 
 def totals_view(totals: Totals) -> TotalsView:
     return TotalsView(
-        amount_raised_fen=totals.amount_fen, donation_count=totals.donation_count, donor_count=totals.donor_count
+        amount_raised_fen=totals.amount_fen,
+        donation_count=totals.donation_count,
+        donor_count=totals.donor_count,
+        online_fen=totals.online_fen,
+        imported_fen=totals.imported_fen,
+        matched_fen=totals.matched_fen,
+        total_fen=totals.total_fen,
     )
 
 

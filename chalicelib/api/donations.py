@@ -25,6 +25,7 @@ class DonationIn(BaseModel):
     anonymous: bool = False
     message: str | None = Field(default=None, max_length=200)
     channel: Literal["wechat", "alipay", "sandbox"]
+    team_id: str | None = Field(default=None, max_length=40, description="一起捐: give through a team of this project")
 
 
 class DonationView(BaseModel):
@@ -88,9 +89,13 @@ class ShardsView(BaseModel):
 
 class TotalsView(BaseModel):
     project_id: str
-    amount_fen: int
+    amount_fen: int = Field(description="given by donors: online + imported")
     donation_count: int
     donor_count: int
+    online_fen: int = Field(description="given online")
+    imported_fen: int = Field(description="imported (offline channels)")
+    matched_fen: int = Field(description="配捐 matched from pools, on top of amount_fen")
+    total_fen: int = Field(description="amount_fen + matched_fen")
 
 
 @api_route(
@@ -153,7 +158,14 @@ def list_project_donations(ctx: RequestContext, project_id: str) -> PublicDonati
 def totals(ctx: RequestContext, project_id: str) -> TotalsView:
     t = logic.project_totals(ctx.settings, project_id)
     return TotalsView(
-        project_id=project_id, amount_fen=t.amount_fen, donation_count=t.donation_count, donor_count=t.donor_count
+        project_id=project_id,
+        amount_fen=t.amount_fen,
+        donation_count=t.donation_count,
+        donor_count=t.donor_count,
+        online_fen=t.online_fen,
+        imported_fen=t.imported_fen,
+        matched_fen=t.matched_fen,
+        total_fen=t.total_fen,
     )
 
 

@@ -103,6 +103,7 @@ class DonationModel(GongyiModel):
     import_row = NumberAttribute(null=True)
     imported_at = UnicodeAttribute(null=True)
     source_channel = UnicodeAttribute(null=True)  # bank transfer, offline event, partner platform...
+    team_id = UnicodeAttribute(null=True)  # 一起捐: the team the gift was made through (issue 16)
 
     by_project_shard = DonationsByProjectShard()
     by_donor = DonationsByDonor()

@@ -10,7 +10,7 @@ hash key with the shard as sort key would not do).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
@@ -32,6 +32,7 @@ class ProjectCounterModel(GongyiModel):
     amount_fen = NumberAttribute(default=0)
     donation_count = NumberAttribute(default=0)
     donor_count = NumberAttribute(default=0)
+    imported_fen = NumberAttribute(null=True)  # the part of amount_fen that came in by import (issue 16)
 
     @staticmethod
     def key(project_id: str, shard: int) -> str:
@@ -54,12 +55,24 @@ class Totals:
     amount_fen: int = 0
     donation_count: int = 0
     donor_count: int = 0
+    imported_fen: int = 0  # part of amount_fen
+    matched_fen: int = 0  # 配捐, on top of amount_fen (filled by the matching totals)
+
+    @property
+    def online_fen(self) -> int:
+        return self.amount_fen - self.imported_fen
+
+    @property
+    def total_fen(self) -> int:
+        return self.amount_fen + self.matched_fen
 
     def __add__(self, other: Totals) -> Totals:
         return Totals(
             self.amount_fen + other.amount_fen,
             self.donation_count + other.donation_count,
             self.donor_count + other.donor_count,
+            self.imported_fen + other.imported_fen,
+            self.matched_fen + other.matched_fen,
         )
 
 
@@ -79,8 +92,16 @@ def read_totals(project_id: str, shards: int | None = None) -> Totals:
     total = Totals()
     keys = [ProjectCounterModel.key(project_id, shard) for shard in range(shards)]
     for item in ProjectCounterModel.batch_get(keys, consistent_read=True):
-        total = total + Totals(int(item.amount_fen or 0), int(item.donation_count or 0), int(item.donor_count or 0))
-    return total
+        total = total + Totals(
+            int(item.amount_fen or 0),
+            int(item.donation_count or 0),
+            int(item.donor_count or 0),
+            int(item.imported_fen or 0),
+        )
+    from chalicelib.dal.matching import matched_totals  # noqa: PLC0415
+
+    matched, _ = matched_totals([project_id], {project_id: shards})[project_id]
+    return replace(total, matched_fen=matched)
 
 
 class ShardCountNotRaised(Exception):

@@ -62,6 +62,7 @@ def commit_chunk(import_id: str, commit: ChunkCommit, *, now: str) -> None:
                     actions=[
                         *ProjectCounterModel.label_actions(project_id, shard),
                         ProjectCounterModel.amount_fen.add(amount),
+                        ProjectCounterModel.imported_fen.add(amount),
                         ProjectCounterModel.donation_count.add(count),
                         ProjectCounterModel.donor_count.add(count),
                     ],

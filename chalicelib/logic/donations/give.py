@@ -67,6 +67,10 @@ def _create(settings: Settings, request: Mapping[str, Any]) -> dict[str, Any]:
     phone = _validate_gift(settings, body)
     project = project_snapshot(project_id, settings.project_cache_seconds)
     ensure_accepting(project, now)
+    if body.get("team_id"):
+        from chalicelib.logic.teams import team_for_gift  # noqa: PLC0415
+
+        team_for_gift(str(body["team_id"]), project.project_id)
     adapter = adapter_for(body["channel"], settings)
     shard = random.randrange(project.counter_shards)
     digest = phone_hash(phone_hash_key(settings), phone) if phone else None
@@ -91,6 +95,7 @@ def _create(settings: Settings, request: Mapping[str, Any]) -> dict[str, Any]:
         created_at=to_iso(now),
         pay_by=to_iso(pay_by),
         expires_at=pay_by + EXPIRED_KEPT_FOR,
+        team_id=body.get("team_id") or None,
     )
     save_new_donation(donation)
     order = PaymentOrder(
