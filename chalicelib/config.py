@@ -64,6 +64,9 @@ class Settings(BaseModel):
     # A project item is read by every donation: each API container caches it this long
     # (the hot-read key of a surge). A status change takes at most this long to bite.
     project_cache_seconds: float = Field(default=5.0, alias="GONGYI_PROJECT_CACHE_SECONDS", ge=0)
+    # Calls to payment providers: read timeout and attempts (bounded retries) before a 503.
+    provider_timeout_seconds: float = Field(default=5.0, alias="GONGYI_PROVIDER_TIMEOUT_SECONDS", gt=0)
+    provider_attempts: int = Field(default=3, alias="GONGYI_PROVIDER_ATTEMPTS", ge=1, le=5)
     notify_clock_skew_seconds: int = Field(default=300, alias="GONGYI_NOTIFY_CLOCK_SKEW_SECONDS", ge=1)
     # Compliance: the SNS topic the notification outbox is delivered to (empty locally: only marked stored).
     notifications_topic_arn: str = Field(default="", alias="GONGYI_NOTIFICATIONS_TOPIC_ARN")

@@ -205,6 +205,7 @@ def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> se
                     DonationModel.provider_txn_id.set(claim.transaction_id),
                     DonationModel.paid_month_shard.set(DonationModel.paid_month_shard_key(claim.paid_at, claim.shard)),
                     DonationModel.expires_at.remove(),
+                    DonationModel.pending_slot.remove(),
                 ],
                 condition=_still_payable(claim, now),
             )

@@ -168,11 +168,19 @@ class SimServer(ThreadingHTTPServer):
     def __init__(self, port: int, simulator: Simulator, *, verbose: bool = False):
         super().__init__(("127.0.0.1", port), Handler)
         self.simulator, self.verbose = simulator, verbose
+        self.url = f"http://127.0.0.1:{port}"
 
 
-def serve(port: int, state_dir: Path, *, time_scale: float = 0.01, verbose: bool = False) -> SimServer:
-    """Start the simulator on ``port`` in a background thread; returns the server (``shutdown()`` stops it)."""
-    simulator = Simulator(ensure_keys(state_dir), f"http://127.0.0.1:{port}", time_scale=time_scale)
+def serve(port: int, keys: dict[str, Any], *, time_scale: float = 0.01, verbose: bool = False) -> SimServer:
+    """Start the simulator on ``port`` (0: any free one) in a background thread; returns the
+    server (``url`` is its base URL; ``shutdown()`` stops it)."""
+    if port == 0:
+        import socket  # noqa: PLC0415
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+    simulator = Simulator(keys, f"http://127.0.0.1:{port}", time_scale=time_scale)
     server = SimServer(port, simulator, verbose=verbose)
     threading.Thread(target=server.serve_forever, daemon=True, name="provider-sim").start()
     return server
@@ -185,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-scale", type=float, default=0.01, help="retry intervals are multiplied by this")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    server = serve(args.port, Path(args.state_dir), time_scale=args.time_scale, verbose=args.verbose)
+    server = serve(args.port, ensure_keys(Path(args.state_dir)), time_scale=args.time_scale, verbose=args.verbose)
     print(f"provider simulator on http://127.0.0.1:{args.port}", flush=True)
     try:
         while True:
