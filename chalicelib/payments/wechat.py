@@ -350,7 +350,9 @@ class WechatPayAdapter:
 
     def fetch_bill(self, day: date, now: datetime) -> tuple[bytes, list[BillLine]]:
         """The trade bill of ``day`` (``/v3/bill/tradebill`` then its download URL, signed too)."""
-        answer = self.call("GET", f"/v3/bill/tradebill?bill_date={day.isoformat()}&bill_type=ALL", None, now, what="bill")
+        answer = self.call(
+            "GET", f"/v3/bill/tradebill?bill_date={day.isoformat()}&bill_type=ALL", None, now, what="bill"
+        )
         url = str(answer["download_url"])
         path = url.split("://", 1)[-1]
         path = path[path.index("/") :] if "/" in path else "/"

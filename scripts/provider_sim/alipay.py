@@ -45,7 +45,9 @@ class AlipaySim:
 
     def failure(self, method: str, code: str, sub_code: str, sub_msg: str) -> Reply:
         msg = {"40004": "Business Failed", "40002": "Invalid Arguments", "20001": "Insufficient Token Permissions"}
-        return self.response(method, {"code": code, "msg": msg.get(code, "Failed"), "sub_code": sub_code, "sub_msg": sub_msg})
+        return self.response(
+            method, {"code": code, "msg": msg.get(code, "Failed"), "sub_code": sub_code, "sub_msg": sub_msg}
+        )
 
     def verified(self, params: dict[str, str]) -> str | None:
         if params.get("app_id") != self.keys["app_id"]:
@@ -253,7 +255,10 @@ class AlipaySim:
             refunds = [r for (p, _), r in self.state.refunds.items() if p == "alipay" and r.success_time]
         for order in orders:
             assert order.success_time is not None
-            if f"{order.success_time.astimezone(SHANGHAI):%Y-%m-%d}" != bill_date or order.out_trade_no in faults.bill_omit:
+            if (
+                f"{order.success_time.astimezone(SHANGHAI):%Y-%m-%d}" != bill_date
+                or order.out_trade_no in faults.bill_omit
+            ):
                 continue
             amount = fen_to_yuan(faults.bill_amount.get(order.out_trade_no, order.amount_fen))
             lines.append(self._line(order, "交易", amount, order.success_time, ""))
@@ -263,7 +268,11 @@ class AlipaySim:
             if f"{refund.success_time.astimezone(SHANGHAI):%Y-%m-%d}" != bill_date:
                 continue
             order = self.state.orders[("alipay", refund.out_trade_no)]
-            lines.append(self._line(order, "退款", "-" + fen_to_yuan(refund.amount_fen), refund.success_time, refund.out_refund_no))
+            lines.append(
+                self._line(
+                    order, "退款", "-" + fen_to_yuan(refund.amount_fen), refund.success_time, refund.out_refund_no
+                )
+            )
             count += 1
         lines += [
             "#-----------------------------------------业务明细列表结束------------------------------------",
@@ -272,14 +281,38 @@ class AlipaySim:
         ]
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
-            archive.writestr(f"{self.keys['app_id']}_{bill_date.replace('-', '')}_业务明细.csv", "\r\n".join(lines).encode("gbk"))
+            archive.writestr(
+                f"{self.keys['app_id']}_{bill_date.replace('-', '')}_业务明细.csv", "\r\n".join(lines).encode("gbk")
+            )
         return 200, {"Content-Type": "application/zip"}, buffer.getvalue()
 
     def _line(self, order: Order, kind: str, amount: str, at: datetime, request_no: str) -> str:
         cells = [
-            order.transaction_id, order.out_trade_no, kind, order.description.replace(",", " "),
-            shanghai(order.created_at), shanghai(at), "", "", "", "", "159****5620", amount, amount,
-            "0.00", "0.00", "0.00", "0.00", "0.00", "", "0.00", "0.00", request_no, "0.00", "0.00", "",
+            order.transaction_id,
+            order.out_trade_no,
+            kind,
+            order.description.replace(",", " "),
+            shanghai(order.created_at),
+            shanghai(at),
+            "",
+            "",
+            "",
+            "",
+            "159****5620",
+            amount,
+            amount,
+            "0.00",
+            "0.00",
+            "0.00",
+            "0.00",
+            "0.00",
+            "",
+            "0.00",
+            "0.00",
+            request_no,
+            "0.00",
+            "0.00",
+            "",
         ]
         return ",".join(cells)
 

@@ -59,13 +59,17 @@ class Simulator:
         now = datetime.now(UTC)
         with self.state.lock:
             if order.state != "NOTPAY":
-                return _json(409, {"error": "ORDERCLOSED" if order.state == "CLOSED" else "ORDERPAID", "state": order.state})
+                return _json(
+                    409, {"error": "ORDERCLOSED" if order.state == "CLOSED" else "ORDERPAID", "state": order.state}
+                )
             if order.time_expire is not None and now > order.time_expire:
                 return _json(409, {"error": "ORDER_EXPIRED"})
             order.state, order.success_time = "SUCCESS", now
             order.transaction_id = self.state.new_transaction_id(order.provider)
         (self.wechat if order.provider == "wechat" else self.alipay).pay(order)
-        return _json(200, {"paid": order.out_trade_no, "provider": order.provider, "transaction_id": order.transaction_id})
+        return _json(
+            200, {"paid": order.out_trade_no, "provider": order.provider, "transaction_id": order.transaction_id}
+        )
 
     def control(self, method: str, path: str, query: dict[str, str], body: bytes) -> Reply:
         data: dict[str, Any] = {}

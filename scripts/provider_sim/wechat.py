@@ -194,9 +194,16 @@ class WechatSim:
     def pay(self, order: Order) -> None:
         """The payer paid: the notification follows (TRANSACTION.SUCCESS)."""
         view = self.transaction_view(order)
-        self.state.notify("wechat", order.notify_url, lambda: self.notification(view, "TRANSACTION.SUCCESS", "transaction"), order.transaction_id)
+        self.state.notify(
+            "wechat",
+            order.notify_url,
+            lambda: self.notification(view, "TRANSACTION.SUCCESS", "transaction"),
+            order.transaction_id,
+        )
 
-    def notification(self, resource: dict[str, Any], event_type: str, original_type: str) -> tuple[dict[str, str], bytes]:
+    def notification(
+        self, resource: dict[str, Any], event_type: str, original_type: str
+    ) -> tuple[dict[str, str], bytes]:
         nonce = secrets.token_hex(6)
         ciphertext = AESGCM(self.apiv3_key).encrypt(
             nonce.encode(), json.dumps(resource, ensure_ascii=False).encode(), original_type.encode()
@@ -298,7 +305,10 @@ class WechatSim:
                 },
             }
             self.state.notify(
-                "wechat", refund.notify_url, lambda: self.notification(resource, "REFUND.SUCCESS", "refund"), refund.refund_id
+                "wechat",
+                refund.notify_url,
+                lambda: self.notification(resource, "REFUND.SUCCESS", "refund"),
+                refund.refund_id,
             )
 
     # -- bills ------------------------------------------------------------------------------
@@ -344,18 +354,44 @@ class WechatSim:
             rows.append(self._line(day, order, "REFUND", order.amount_fen, refund))
         summary = f"`{len(rows)},`{yuan(paid_total)},`{yuan(refund_total)},`0.00,`0.00,`{yuan(paid_total)},`{yuan(refund_total)}"
         text = "\r\n".join(
-            [BILL_HEADER, *rows, "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额", summary]
+            [
+                BILL_HEADER,
+                *rows,
+                "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额",
+                summary,
+            ]
         )
         return 200, {"Content-Type": "text/plain; charset=utf-8"}, (text + "\r\n").encode()
 
     def _line(self, day: datetime, order: Order, state: str, amount: int, refund: Refund | None) -> str:
         cells = [
-            f"{day:%Y-%m-%d %H:%M:%S}", self.keys["appid"], self.keys["mchid"], "0", "", order.transaction_id,
-            order.out_trade_no, order.openid or "oSimulatedPayer", order.trade_type, state, "OTHERS", "CNY",
-            yuan(amount), "0.00", refund.refund_id if refund else "0", refund.out_refund_no if refund else "0",
-            yuan(refund.amount_fen) if refund else "0.00", "0.00", "ORIGINAL" if refund else "",
-            "SUCCESS" if refund else "", order.description, order.attach.replace(",", " "), "0.00", "0.60%",
-            yuan(amount), yuan(refund.amount_fen) if refund else "0.00", "",
+            f"{day:%Y-%m-%d %H:%M:%S}",
+            self.keys["appid"],
+            self.keys["mchid"],
+            "0",
+            "",
+            order.transaction_id,
+            order.out_trade_no,
+            order.openid or "oSimulatedPayer",
+            order.trade_type,
+            state,
+            "OTHERS",
+            "CNY",
+            yuan(amount),
+            "0.00",
+            refund.refund_id if refund else "0",
+            refund.out_refund_no if refund else "0",
+            yuan(refund.amount_fen) if refund else "0.00",
+            "0.00",
+            "ORIGINAL" if refund else "",
+            "SUCCESS" if refund else "",
+            order.description,
+            order.attach.replace(",", " "),
+            "0.00",
+            "0.60%",
+            yuan(amount),
+            yuan(refund.amount_fen) if refund else "0.00",
+            "",
         ]
         return ",".join(f"`{c}" for c in cells)
 

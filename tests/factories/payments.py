@@ -225,7 +225,9 @@ def simulator_keys(wechat: WechatKeys, alipay: AlipayKeys) -> dict[str, Any]:
     }
 
 
-def configs_for_simulator(wechat: WechatKeys, alipay: AlipayKeys, sim_url: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def configs_for_simulator(
+    wechat: WechatKeys, alipay: AlipayKeys, sim_url: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """gongyi's WeChat Pay and Alipay configuration with the test keys, pointed at the simulator."""
     return (
         {

@@ -12,10 +12,10 @@ from chalicelib.clock import to_iso, utcnow
 from chalicelib.config import Settings
 from chalicelib.dal.donations import PENDING_SLOTS, DonationModel, save_new_donation
 from chalicelib.errors import BadRequest, Conflict, IdempotencyKeyReused, ValidationFailed
-from chalicelib.logic.payments.ordering import open_order, pay_with_for
 from chalicelib.ids import new_id
 from chalicelib.logic.donations.project import ensure_accepting, project_snapshot
 from chalicelib.logic.donations.read import donation_view
+from chalicelib.logic.payments.ordering import open_order, pay_with_for
 from chalicelib.observability import metrics
 from chalicelib.payments import adapter_for, encode_reference
 from chalicelib.privacy import is_mainland_mobile, normalize_phone, phone_hash
