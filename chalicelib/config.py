@@ -35,6 +35,9 @@ class Settings(BaseModel):
     reports_bucket: str = Field(alias="GONGYI_REPORTS_BUCKET", min_length=3)
     queue_prefix: str = Field(alias="GONGYI_QUEUE_PREFIX", pattern=r"^[a-z0-9-]+-$")
     public_base_url: str = Field(alias="GONGYI_PUBLIC_BASE_URL", pattern=r"^https?://")
+    # Where payment providers send notifications (default: the public base URL). The local
+    # stack sets it: `chalice local` re-applies config.json's fixed public URL over its environment.
+    notify_base_url: str = Field(default="", alias="GONGYI_NOTIFY_BASE_URL", pattern=r"^(https?://.*)?$")
     # Authentication: RS256 tokens checked against a JWKS (Cognito in dev/prod,
     # the local stack's own key pair locally: a file path or file:// URL).
     jwt_issuer: str = Field(alias="GONGYI_JWT_ISSUER", min_length=1)

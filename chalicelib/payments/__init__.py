@@ -237,11 +237,13 @@ def adapter_for(provider: str, settings: Settings) -> PaymentAdapter:
 
 
 def notify_url(settings: Settings, provider: str) -> str:
-    return f"{settings.public_base_url.rstrip('/')}/payments/{provider}/notify"
+    base = settings.notify_base_url or settings.public_base_url
+    return f"{base.rstrip('/')}/payments/{provider}/notify"
 
 
 def refund_notify_url(settings: Settings, provider: str) -> str:
-    return f"{settings.public_base_url.rstrip('/')}/payments/{provider}/refund-notify"
+    base = settings.notify_base_url or settings.public_base_url
+    return f"{base.rstrip('/')}/payments/{provider}/refund-notify"
 
 
 def http_policy(settings: Settings) -> Any:

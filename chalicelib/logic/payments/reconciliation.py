@@ -61,7 +61,7 @@ def _ours(settings: Settings, provider: str, day: date) -> dict[str, DonationMod
 
 def _difference(provider: str, kind: str, line_or_donation: Any, detail: str, **amounts: int | None) -> dict[str, Any]:
     transaction_id = getattr(line_or_donation, "transaction_id", None) or line_or_donation.provider_txn_id
-    anomalies.record_anomaly(
+    anomalies.record_anomaly_once(
         provider=provider,
         transaction_id=transaction_id,
         kind=kind,
