@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
+
 from chalicelib.payments.signing import load_public_key, verify_sha256
 from tests.factories import gift, make_project
 from tests.factories.payments import public_pem
@@ -83,8 +85,6 @@ def test_a_provider_outage_is_a_503_with_retry_after_and_leaves_nothing(client, 
 
 
 def test_a_provider_that_hangs_is_given_up_on_after_bounded_attempts(payments_env, provider_sim):
-    import pytest
-
     from chalicelib.clock import utcnow
     from chalicelib.errors import ServiceUnavailable
     from chalicelib.payments import adapter_for
@@ -97,3 +97,45 @@ def test_a_provider_that_hangs_is_given_up_on_after_bounded_attempts(payments_en
     # Then it gives up with provider_unavailable after exactly three attempts
     assert raised.value.code == "provider_unavailable"
     assert provider_sim.simulator.state.faults.fail["/gateway.do"][1] == 5 - 3
+
+
+def test_an_abnormal_refund_notification_fails_the_refund_once_for_admins_to_see(
+    client, payments_env, provider_sim, wechat_keys, auth
+):
+    from chalicelib.dal.anomalies import open_anomalies
+    from chalicelib.dal.payments import find_refund
+    from chalicelib.logic.payments.refunds import RefundStillPending, send_refund
+
+    # Given a paid WeChat donation, refunded by an admin and sent to WeChat Pay (PROCESSING)
+    project = make_project()
+    started = give(client, project.project_id, gift(amount_fen=1500, channel="wechat")).json_body
+    donation_id = started["donation"]["donation_id"]
+    sim = provider_sim.simulator
+    sim.pay({"out_trade_no": donation_id, "provider": "wechat"})
+    order = sim.state.orders[("wechat", donation_id)]
+    headers, body = sim.wechat.notification(sim.wechat.transaction_view(order), "TRANSACTION.SUCCESS", "transaction")
+    assert client.http.post("/payments/wechat/notify", headers=headers, body=body).status_code == 200
+    refunded = client.http.post(
+        f"/donations/{donation_id}/refund", headers=auth("platform_admin"), body=json.dumps({"reason": "重复捐赠"})
+    )
+    assert refunded.status_code == 200
+    with pytest.raises(RefundStillPending):  # the queue message would come back to follow it up
+        send_refund(payments_env, donation_id)
+    assert find_refund(donation_id).status == "sent"
+    # When WeChat Pay says REFUND.ABNORMAL, twice (a retried notification)
+    resource = {
+        "mchid": wechat_keys.config["mchid"],
+        "out_trade_no": donation_id,
+        "transaction_id": order.transaction_id,
+        "out_refund_no": find_refund(donation_id).refund_id,
+        "refund_id": "50000000000001",
+        "refund_status": "ABNORMAL",
+        "amount": {"total": 1500, "refund": 1500, "payer_total": 1500, "payer_refund": 1500},
+    }
+    for _ in range(2):
+        headers, body = sim.wechat.notification(resource, "REFUND.ABNORMAL", "refund")
+        assert client.http.post("/payments/wechat/refund-notify", headers=headers, body=body).status_code == 200
+    # Then the refund failed, once, and admins see it
+    assert find_refund(donation_id).status == "failed"
+    failed = [a for a in open_anomalies() if a.kind == "refund_failed" and a.donation_id == donation_id]
+    assert len(failed) == 1 and int(failed[0].seen_count) == 1
