@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 import zipfile
 from datetime import UTC, datetime
 from typing import Any
@@ -315,7 +314,3 @@ class AlipaySim:
             "",
         ]
         return ",".join(cells)
-
-
-def timer(delay: float, fn: Any, *args: Any) -> None:
-    threading.Timer(delay, fn, args=args).start()

@@ -6,7 +6,8 @@ import base64
 import json
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+import threading
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -277,10 +278,7 @@ class WechatSim:
             order.state = "REFUND"
             view = self.refund_view(refund)
         # The money moves later: a moment afterwards the refund succeeds and is notified.
-        timer_delay = max(0.05, 60 * self.state.time_scale)
-        import threading
-
-        threading.Timer(timer_delay, self._refund_done, args=(refund,)).start()
+        threading.Timer(max(0.05, 60 * self.state.time_scale), self._refund_done, args=(refund,)).start()
         return self.reply(200, view)
 
     def _refund_done(self, refund: Refund) -> None:
@@ -394,7 +392,3 @@ class WechatSim:
             "",
         ]
         return ",".join(f"`{c}" for c in cells)
-
-
-def expired(order: Order, now: datetime | None = None) -> bool:
-    return order.time_expire is not None and (now or datetime.now(UTC)) > order.time_expire + timedelta(seconds=0)
