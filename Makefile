@@ -63,7 +63,7 @@ clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache
 
 DONATION ?=
-pay: $(STAMP)  ## pay a pending sandbox donation on the local stack: make pay DONATION=<id>
+pay: $(STAMP)  ## pay a pending donation on the local stack (WeChat/Alipay through the provider simulator, or sandbox): make pay DONATION=<id>
 	@test -n "$(DONATION)" || { echo "usage: make pay DONATION=<donation id>"; exit 2; }
 	@$(BIN)/python -m scripts.pay $(DONATION)
 

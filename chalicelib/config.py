@@ -35,6 +35,9 @@ class Settings(BaseModel):
     reports_bucket: str = Field(alias="GONGYI_REPORTS_BUCKET", min_length=3)
     queue_prefix: str = Field(alias="GONGYI_QUEUE_PREFIX", pattern=r"^[a-z0-9-]+-$")
     public_base_url: str = Field(alias="GONGYI_PUBLIC_BASE_URL", pattern=r"^https?://")
+    # Where payment providers send notifications (default: the public base URL). The local
+    # stack sets it: `chalice local` re-applies config.json's fixed public URL over its environment.
+    notify_base_url: str = Field(default="", alias="GONGYI_NOTIFY_BASE_URL", pattern=r"^(https?://.*)?$")
     # Authentication: RS256 tokens checked against a JWKS (Cognito in dev/prod,
     # the local stack's own key pair locally: a file path or file:// URL).
     jwt_issuer: str = Field(alias="GONGYI_JWT_ISSUER", min_length=1)
@@ -64,6 +67,9 @@ class Settings(BaseModel):
     # A project item is read by every donation: each API container caches it this long
     # (the hot-read key of a surge). A status change takes at most this long to bite.
     project_cache_seconds: float = Field(default=5.0, alias="GONGYI_PROJECT_CACHE_SECONDS", ge=0)
+    # Calls to payment providers: read timeout and attempts (bounded retries) before a 503.
+    provider_timeout_seconds: float = Field(default=5.0, alias="GONGYI_PROVIDER_TIMEOUT_SECONDS", gt=0)
+    provider_attempts: int = Field(default=3, alias="GONGYI_PROVIDER_ATTEMPTS", ge=1, le=5)
     notify_clock_skew_seconds: int = Field(default=300, alias="GONGYI_NOTIFY_CLOCK_SKEW_SECONDS", ge=1)
     # Compliance: the SNS topic the notification outbox is delivered to (empty locally: only marked stored).
     notifications_topic_arn: str = Field(default="", alias="GONGYI_NOTIFICATIONS_TOPIC_ARN")

@@ -63,5 +63,15 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
+class ServiceUnavailable(DomainError):
+    """A service we depend on (a payment provider) did not answer in time: try again later."""
+
+    code = "service_unavailable"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
 class PayloadTooLarge(DomainError):
     code = "payload_too_large"

@@ -27,11 +27,13 @@ import contextlib
 
 from chalicelib.localkeys import ensure_keypair, mint_token
 from infra.build import stage_environment
+from scripts.provider_sim.keys import ensure_keys, gongyi_configs
 
 STATE_DIR = ROOT / ".local"
 DEFAULT_AWS_PORT = 5055
 DEFAULT_API_PORT = 8000
 DEFAULT_WEB_PORT = 8080
+DEFAULT_SIM_PORT = 5077
 
 
 def free_port() -> int:
@@ -63,8 +65,12 @@ class LocalStack:
         workers: bool = True,
         quiet: bool = False,
         web_port: int | None = None,
+        sim_port: int | None = None,
+        sim_time_scale: float = 0.01,
     ):
         self.aws_port, self.api_port, self.web_port = aws_port, api_port, web_port
+        # The payment-provider simulator (scripts/provider_sim): WeChat Pay and Alipay of this stack.
+        self.sim_port, self.sim_time_scale = sim_port or free_port(), sim_time_scale
         self.demo, self.workers, self.quiet = demo, workers, quiet
         self.processes: list[subprocess.Popen[bytes]] = []
         _, self.jwks_path = ensure_keypair(STATE_DIR)
@@ -74,12 +80,18 @@ class LocalStack:
                 "GONGYI_AWS_ENDPOINT": f"http://127.0.0.1:{aws_port}",
                 "GONGYI_JWKS_URL": str(self.jwks_path),
                 "GONGYI_PUBLIC_BASE_URL": f"http://127.0.0.1:{api_port}",
+                "GONGYI_NOTIFY_BASE_URL": f"http://127.0.0.1:{api_port}",
+                **gongyi_configs(ensure_keys(STATE_DIR), self.sim_url),
             },
         )
 
     @property
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def sim_url(self) -> str:
+        return f"http://127.0.0.1:{self.sim_port}"
 
     @property
     def aws_url(self) -> str:
@@ -100,7 +112,11 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         self._spawn("-m", "scripts.moto_server", "--port", str(self.aws_port))
+        self._spawn(
+            "-m", "scripts.provider_sim", "--port", str(self.sim_port), "--time-scale", str(self.sim_time_scale)
+        )
         wait_for(self.aws_url)
+        wait_for(f"{self.sim_url}/__sim/health")
         self.provision()
         chalice = str(Path(sys.executable).with_name("chalice"))
         self.processes.append(
@@ -168,6 +184,7 @@ gongyi is running.
   web console    http://127.0.0.1:{web}   (sign in as donor, charity or reviewer: /signin)
   API            {api}   (OpenAPI: {api}/openapi.json, health: {api}/health)
   embedded AWS   {aws}   (moto; tables, buckets and queues of the local stage)
+  pay simulator  {sim}   (WeChat Pay v3 + Alipay; cashier: {sim}/__sim/pay/<donation id>)
 
 Try:
   curl -s {api}/health
@@ -179,12 +196,12 @@ Ctrl-C stops everything this command started.
 
 
 def run(aws_port: int, api_port: int, web_port: int = DEFAULT_WEB_PORT) -> int:
-    for port in (aws_port, api_port, web_port):
+    for port in (aws_port, api_port, web_port, DEFAULT_SIM_PORT):
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 print(f"port {port} is already in use: is another `make run` still running?", file=sys.stderr)
                 return 1
-    stack = LocalStack(aws_port=aws_port, api_port=api_port, web_port=web_port)
+    stack = LocalStack(aws_port=aws_port, api_port=api_port, web_port=web_port, sim_port=DEFAULT_SIM_PORT)
     stopping = False
 
     def stop(*_: object) -> None:
@@ -202,7 +219,7 @@ def run(aws_port: int, api_port: int, web_port: int = DEFAULT_WEB_PORT) -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         stack.start()
-        print(NEXT_STEPS.format(api=stack.api_url, aws=stack.aws_url, web=web_port), flush=True)
+        print(NEXT_STEPS.format(api=stack.api_url, aws=stack.aws_url, web=web_port, sim=stack.sim_url), flush=True)
         while all(p.poll() is None for p in stack.processes):
             time.sleep(0.5)
         print("a local stack process exited; stopping the rest", file=sys.stderr)

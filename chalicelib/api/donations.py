@@ -26,6 +26,14 @@ class DonationIn(BaseModel):
     message: str | None = Field(default=None, max_length=200)
     channel: Literal["wechat", "alipay", "sandbox"]
     team_id: str | None = Field(default=None, max_length=40, description="一起捐: give through a team of this project")
+    pay_with: Literal["jsapi", "native", "h5", "page", "wap", "app", "sandbox"] | None = Field(
+        default=None,
+        description="the frontend the donor pays in: wechat jsapi (mini-program/公众号), native (QR), h5; "
+        "alipay page, wap, app. Default: native / page",
+    )
+    login_code: str | None = Field(
+        default=None, max_length=128, description="wechat jsapi: the wx.login code (the payer's openid comes from it)"
+    )
 
 
 class DonationView(BaseModel):
@@ -108,7 +116,11 @@ class TotalsView(BaseModel):
     auth="optional",
     summary="Give to a project (send an Idempotency-Key header)",
     tags=TAGS,
-    extra_responses={409: "project not accepting donations", 422: "invalid, or Idempotency-Key reused"},
+    extra_responses={
+        409: "project not accepting donations",
+        422: "invalid, or Idempotency-Key reused",
+        503: "the payment provider did not answer (provider_unavailable; see Retry-After)",
+    },
 )
 def give(ctx: RequestContext, project_id: str) -> DonationStarted:
     result = logic.create_donation(
@@ -118,6 +130,7 @@ def give(ctx: RequestContext, project_id: str) -> DonationStarted:
         body=ctx.body.model_dump(),
         donor_sub=ctx.principal.sub if ctx.principal else None,
         lambda_context=bp.lambda_context,
+        client_ip=(ctx.request.context or {}).get("identity", {}).get("sourceIp"),
     )
     return DonationStarted.model_validate(result)
 

@@ -25,6 +25,7 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.ValidationFailed: 422,
     errors.IdempotencyKeyReused: 422,
     errors.RateLimited: 429,
+    errors.ServiceUnavailable: 503,
 }
 
 
@@ -51,7 +52,7 @@ def error_response(exc: Exception, *, correlation_id: str | None) -> Response:
     if isinstance(exc, errors.DomainError):
         status = status_for(exc)
         body = ErrorDetail(code=exc.code, message=exc.message, details=exc.details)
-        if isinstance(exc, errors.RateLimited):
+        if isinstance(exc, errors.RateLimited | errors.ServiceUnavailable):
             headers["Retry-After"] = str(exc.retry_after)
         if status == 401:
             headers["WWW-Authenticate"] = 'Bearer realm="gongyi"'

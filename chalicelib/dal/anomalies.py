@@ -83,3 +83,43 @@ def record_anomaly(
 
 def open_anomalies(limit: int = 100) -> list[PaymentAnomalyModel]:
     return list(PaymentAnomalyModel.by_review.query("open", limit=limit))
+
+
+def record_anomaly_once(
+    *,
+    provider: str,
+    transaction_id: str,
+    kind: str,
+    donation_id: str | None,
+    expected_amount_fen: int | None,
+    notified_amount_fen: int | None,
+    detail: str,
+) -> bool:
+    """Record an anomaly found by re-runnable work (reconciliation) unless it is already recorded:
+    re-running changes nothing, not even a sighting count. True when recorded now."""
+    from pynamodb.exceptions import PutError  # noqa: PLC0415
+
+    from chalicelib.dal.conditions import condition_failed  # noqa: PLC0415
+
+    now = to_iso(utcnow())
+    item = PaymentAnomalyModel(
+        anomaly_key=f"{provider}#{transaction_id}#{kind}",
+        provider=provider,
+        transaction_id=transaction_id,
+        kind=kind,
+        donation_id=donation_id,
+        expected_amount_fen=expected_amount_fen,
+        notified_amount_fen=notified_amount_fen,
+        detail=detail,
+        review_status="open",
+        first_seen_at=now,
+        last_seen_at=now,
+        seen_count=1,
+    )
+    try:
+        item.save(condition=PaymentAnomalyModel.anomaly_key.does_not_exist())
+    except PutError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True

@@ -62,6 +62,22 @@ class DonationsByPaidMonth(GlobalSecondaryIndex):  # type: ignore[type-arg]
     paid_at = UnicodeAttribute(range_key=True)
 
 
+class DonationsByPendingDeadline(GlobalSecondaryIndex):  # type: ignore[type-arg]
+    """Pending donations by deadline, for the payment sweeper (issue 14). Sparse: only pending
+    donations carry ``pending_slot`` (paid/expired ones drop it); sharded over ``PENDING_SLOTS``
+    keys so that a surge of new donations spreads over partitions."""
+
+    class Meta:
+        index_name = "by_pending_deadline"
+        projection = AllProjection()
+
+    pending_slot = UnicodeAttribute(hash_key=True)  # f"pending#{n}", n < PENDING_SLOTS
+    pay_by = UnicodeAttribute(range_key=True)
+
+
+PENDING_SLOTS = 16
+
+
 class DonationModel(GongyiModel):
     table_suffix = "donations"
 
@@ -109,10 +125,19 @@ class DonationModel(GongyiModel):
     by_donor = DonationsByDonor()
     by_phone = DonationsByPhone()
     by_paid_month = DonationsByPaidMonth()
+    # Payments (issue 14): how the frontend pays (jsapi, native, h5, page, wap, app) and the
+    # sweeper's index slot while pending.
+    pay_with = UnicodeAttribute(null=True)
+    pending_slot = UnicodeAttribute(null=True)
+    by_pending_deadline = DonationsByPendingDeadline()
 
     @staticmethod
     def project_shard_key(project_id: str, shard: int) -> str:
         return f"{project_id}#{shard}"
+
+    @staticmethod
+    def pending_slot_key(slot: int) -> str:
+        return f"pending#{slot}"
 
     @staticmethod
     def paid_month_shard_key(paid_at: datetime, shard: int) -> str:
@@ -141,6 +166,38 @@ def find_donation(donation_id: str, *, consistent: bool = True) -> DonationModel
         return DonationModel.get(donation_id, consistent_read=consistent)
     except DonationModel.DoesNotExist:
         return None
+
+
+def pending_due(before: str, *, limit: int = 500) -> list[DonationModel]:
+    """Pending donations whose ``pay_by`` is at or before ``before`` (ISO), every slot of
+    ``by_pending_deadline``: the sweeper's work list, nothing else is read."""
+    found: list[DonationModel] = []
+    for slot in range(PENDING_SLOTS):
+        found += list(
+            DonationModel.by_pending_deadline.query(
+                DonationModel.pending_slot_key(slot), DonationModel.pay_by <= before, limit=limit
+            )
+        )
+    return sorted(found, key=lambda d: d.pay_by or "")
+
+
+class DonationNotPending(Exception):
+    """The donation is no longer pending (paid, or already expired)."""
+
+
+def mark_expired(donation_id: str) -> None:
+    """pending -> expired, out of the sweeper's index (after the provider closed the order)."""
+    from pynamodb.exceptions import UpdateError  # noqa: PLC0415
+
+    try:
+        DonationModel(donation_id=donation_id).update(
+            actions=[DonationModel.status.set("expired"), DonationModel.pending_slot.remove()],
+            condition=DonationModel.status == "pending",
+        )
+    except UpdateError as exc:
+        if condition_failed(exc):
+            raise DonationNotPending(donation_id) from exc
+        raise
 
 
 def paid_donations_page(

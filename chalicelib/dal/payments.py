@@ -26,9 +26,11 @@ from enum import StrEnum
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import to_iso
+from chalicelib.config import Settings
 from chalicelib.dal.base import GongyiModel
 from chalicelib.dal.conditions import CONDITION_FAILED, TRANSACTION_CONFLICT, cancellation_codes, transaction_conflict
 from chalicelib.dal.donations import DonationModel
@@ -88,9 +90,14 @@ class RefundModel(GongyiModel):
     amount_fen = NumberAttribute()
     reason = UnicodeAttribute()
     requested_by = UnicodeAttribute()
-    status = UnicodeAttribute()  # requested (sent by the refund sender) | succeeded (sandbox)
+    # requested -> sent -> succeeded | failed (the refund sender and the refund notification
+    # move it; the sandbox refunds at once: succeeded).
+    status = UnicodeAttribute()
     provider_request = UnicodeAttribute()  # JSON: the request built for the provider
     created_at = UnicodeAttribute()
+    provider_refund_id = UnicodeAttribute(null=True)
+    status_detail = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
 
 
 @dataclass(frozen=True)
@@ -205,6 +212,7 @@ def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> se
                     DonationModel.provider_txn_id.set(claim.transaction_id),
                     DonationModel.paid_month_shard.set(DonationModel.paid_month_shard_key(claim.paid_at, claim.shard)),
                     DonationModel.expires_at.remove(),
+                    DonationModel.pending_slot.remove(),
                 ],
                 condition=_still_payable(claim, now),
             )
@@ -301,3 +309,41 @@ def find_refund(donation_id: str) -> RefundModel | None:
         return RefundModel.get(donation_id, consistent_read=True)
     except RefundModel.DoesNotExist:
         return None
+
+
+REFUND_NEXT = {"sent": ("requested",), "succeeded": ("requested", "sent"), "failed": ("requested", "sent")}
+
+
+def advance_refund(donation_id: str, to_status: str, *, provider_refund_id: str = "", detail: str = "") -> bool:
+    """Move a refund forward (``REFUND_NEXT``); False when it is already there or past it
+    (a replayed message or notification changes nothing)."""
+    from pynamodb.exceptions import UpdateError  # noqa: PLC0415
+
+    from chalicelib.clock import utcnow  # noqa: PLC0415
+    from chalicelib.dal.conditions import condition_failed  # noqa: PLC0415
+
+    actions: list[Action] = [RefundModel.status.set(to_status), RefundModel.updated_at.set(to_iso(utcnow()))]
+    if provider_refund_id:
+        actions.append(RefundModel.provider_refund_id.set(provider_refund_id))
+    if detail:
+        actions.append(RefundModel.status_detail.set(detail[:500]))
+    try:
+        RefundModel(donation_id=donation_id).update(
+            actions=actions, condition=RefundModel.status.is_in(*REFUND_NEXT[to_status])
+        )
+    except UpdateError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def enqueue_refund(settings: Settings, donation_id: str) -> None:
+    """Ask the refund sender to send this donation's refund (``refunds`` queue)."""
+    import json  # noqa: PLC0415
+
+    from chalicelib.dal.aws import aws_client, queue_url  # noqa: PLC0415
+
+    aws_client(settings, "sqs").send_message(
+        QueueUrl=queue_url(settings, "refunds"), MessageBody=json.dumps({"donation_id": donation_id})
+    )

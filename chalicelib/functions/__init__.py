@@ -24,7 +24,7 @@ from chalice import Chalice, Cron, Rate
 
 from chalicelib.config import Settings
 
-FAMILIES = ("receipts", "imports", "compliance", "search", "fundflow", "ledger", "matching")
+FAMILIES = ("receipts", "imports", "compliance", "search", "fundflow", "ledger", "matching", "payments")
 
 
 @dataclass(frozen=True)

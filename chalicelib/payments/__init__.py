@@ -13,7 +13,7 @@ import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode
 
@@ -59,6 +59,22 @@ class ProviderReply:
     content_type: str
 
 
+class ProviderRejected(Conflict):
+    """The provider answered, and said no (a business error, not an outage)."""
+
+    code = "provider_rejected"
+
+
+# How a frontend pays, per provider: WeChat mini-program/JSAPI, Native QR, H5; Alipay
+# page (PC redirect), wap (mobile browser redirect), app (order string for the SDK).
+PAY_WITH: dict[str, tuple[str, ...]] = {
+    "wechat": ("jsapi", "native", "h5"),
+    "alipay": ("page", "wap", "app"),
+    "sandbox": ("sandbox",),
+}
+DEFAULT_PAY_WITH = {"wechat": "native", "alipay": "page", "sandbox": "sandbox"}
+
+
 @dataclass(frozen=True)
 class PaymentOrder:
     donation_id: str
@@ -67,6 +83,50 @@ class PaymentOrder:
     notify_url: str
     reference: str  # encoded ``payment_reference``
     pay_by: datetime
+    pay_with: str = ""
+    openid: str = ""  # JSAPI: the payer, from jscode2session (never from the client)
+    client_ip: str = ""  # H5: WeChat wants the payer's IP
+
+
+@dataclass(frozen=True)
+class OrderState:
+    """What the provider says of an order now."""
+
+    exists: bool
+    state: str  # the provider's own word (NOTPAY, TRADE_SUCCESS, CLOSED...)
+    paid: PaymentNotice | None = None  # set when the order is paid
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class RefundState:
+    status: str  # sent | succeeded | failed
+    provider_refund_id: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RefundNotice:
+    """A verified refund notification."""
+
+    provider: str
+    donation_id: str
+    refund_id: str  # our out_refund_no
+    status: str  # succeeded | failed
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class BillLine:
+    """One line of a provider's bill, in gongyi's words."""
+
+    provider: str
+    kind: str  # payment | refund
+    transaction_id: str
+    donation_id: str
+    amount_fen: int
+    at: str
+    refund_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,6 +164,18 @@ class PaymentAdapter(Protocol):
     def start_payment(self, order: PaymentOrder, now: datetime) -> dict[str, Any]: ...
 
     def build_refund(self, refund: RefundOrder, now: datetime) -> ProviderRequest: ...
+
+    def create_order(self, order: PaymentOrder, now: datetime) -> dict[str, Any]: ...
+
+    def query_order(self, donation_id: str, now: datetime) -> OrderState: ...
+
+    def close_order(self, donation_id: str, now: datetime) -> OrderState: ...
+
+    def send_refund(self, refund: RefundOrder, now: datetime) -> RefundState: ...
+
+    def query_refund(self, refund: RefundOrder, now: datetime) -> RefundState: ...
+
+    def fetch_bill(self, day: date, now: datetime) -> tuple[bytes, list[BillLine]]: ...
 
 
 def encode_reference(project_id: str, shard: int, donor_key: str | None) -> str:
@@ -146,14 +218,14 @@ def adapter_for(provider: str, settings: Settings) -> PaymentAdapter:
         config = provider_config(settings, settings.wechat_secret_name, settings.wechat_pay_config)
         if not config:
             raise ChannelUnavailable("WeChat Pay is not configured on this stage")
-        return WechatPayAdapter(config, skew_seconds=settings.notify_clock_skew_seconds)
+        return WechatPayAdapter(config, skew_seconds=settings.notify_clock_skew_seconds, policy=http_policy(settings))
     if provider == "alipay":
         from chalicelib.payments.alipay import AlipayAdapter  # noqa: PLC0415
 
         config = provider_config(settings, settings.alipay_secret_name, settings.alipay_config)
         if not config:
             raise ChannelUnavailable("Alipay is not configured on this stage")
-        return AlipayAdapter(config)
+        return AlipayAdapter(config, policy=http_policy(settings))
     from chalicelib.payments.sandbox import SandboxAdapter  # noqa: PLC0415
 
     if settings.stage == "prod":
@@ -165,4 +237,16 @@ def adapter_for(provider: str, settings: Settings) -> PaymentAdapter:
 
 
 def notify_url(settings: Settings, provider: str) -> str:
-    return f"{settings.public_base_url.rstrip('/')}/payments/{provider}/notify"
+    base = settings.notify_base_url or settings.public_base_url
+    return f"{base.rstrip('/')}/payments/{provider}/notify"
+
+
+def refund_notify_url(settings: Settings, provider: str) -> str:
+    base = settings.notify_base_url or settings.public_base_url
+    return f"{base.rstrip('/')}/payments/{provider}/refund-notify"
+
+
+def http_policy(settings: Settings) -> Any:
+    from chalicelib.payments.http import HttpPolicy  # noqa: PLC0415
+
+    return HttpPolicy(read_seconds=settings.provider_timeout_seconds, attempts=settings.provider_attempts)

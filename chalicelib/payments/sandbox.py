@@ -11,17 +11,20 @@ import hashlib
 import hmac
 import json
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.clock import parse_iso, to_iso
 from chalicelib.payments import (
+    BillLine,
     NotificationMalformed,
+    OrderState,
     PaymentNotice,
     PaymentOrder,
     ProviderReply,
     ProviderRequest,
     RefundOrder,
+    RefundState,
     SignatureInvalid,
     decode_reference,
     lower_headers,
@@ -130,3 +133,23 @@ class SandboxAdapter:
             ensure_ascii=False,
         )
         return ProviderRequest("POST", "sandbox://refunds", {"Content-Type": "application/json"}, body)
+
+    # The sandbox has no server: orders exist only in gongyi, refunds succeed at once, no bills.
+
+    def create_order(self, order: PaymentOrder, now: datetime) -> dict[str, Any]:
+        return self.start_payment(order, now)
+
+    def query_order(self, donation_id: str, now: datetime) -> OrderState:
+        return OrderState(exists=False, state="UNKNOWN")
+
+    def close_order(self, donation_id: str, now: datetime) -> OrderState:
+        return OrderState(exists=False, state="CLOSED", closed=True)
+
+    def send_refund(self, refund: RefundOrder, now: datetime) -> RefundState:
+        return RefundState("succeeded", refund.refund_id)
+
+    def query_refund(self, refund: RefundOrder, now: datetime) -> RefundState:
+        return RefundState("succeeded", refund.refund_id)
+
+    def fetch_bill(self, day: date, now: datetime) -> tuple[bytes, list[BillLine]]:
+        return b"", []

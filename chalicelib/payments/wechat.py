@@ -21,37 +21,46 @@ tests; the verification itself is three calls to ``cryptography``.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import secrets
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from chalicelib.clock import SHANGHAI, parse_iso, utcnow
 from chalicelib.payments import (
+    BillLine,
     NotificationMalformed,
+    OrderState,
     PaymentNotice,
     PaymentOrder,
+    ProviderRejected,
     ProviderReply,
     ProviderRequest,
+    RefundNotice,
     RefundOrder,
+    RefundState,
     SignatureInvalid,
     decode_reference,
     lower_headers,
 )
+from chalicelib.payments.http import HttpPolicy, ProviderResponse, ProviderUnavailable, send
 from chalicelib.payments.signing import load_private_key, load_public_key, sign_sha256, verify_sha256
 
 API_BASE = "https://api.mch.weixin.qq.com"
 REFUND_PATH = "/v3/refund/domestic/refunds"
 NATIVE_ORDER_PATH = "/v3/pay/transactions/native"
+LOGIN_BASE = "https://api.weixin.qq.com"
 
 
 class WechatPayAdapter:
     name = "wechat"
 
-    def __init__(self, config: Mapping[str, Any], *, skew_seconds: int = 300):
+    def __init__(self, config: Mapping[str, Any], *, skew_seconds: int = 300, policy: HttpPolicy | None = None):
         self.mchid = str(config["mchid"])
         self.appid = str(config["appid"])
         self.apiv3_key = str(config["apiv3_key"]).encode()
@@ -61,10 +70,35 @@ class WechatPayAdapter:
         self.merchant_key = load_private_key(str(config["merchant_private_key"]))
         self.platform_keys = {serial: load_public_key(pem) for serial, pem in dict(config["platform_keys"]).items()}
         self.skew = timedelta(seconds=skew_seconds)
+        self.api_base = str(config.get("api_base") or API_BASE).rstrip("/")
+        self.login_base = str(config.get("login_base") or LOGIN_BASE).rstrip("/")
+        self.miniprogram_secret = str(config.get("miniprogram_secret") or "")
+        self.policy = policy or HttpPolicy()
 
     # -- notifications -----------------------------------------------------------------------
 
     def verify_notification(self, headers: Mapping[str, str], body: bytes, now: datetime) -> PaymentNotice:
+        self._verify_signed(headers, body, now)
+        return self._notice(self._decrypt(body))
+
+    def verify_refund_notification(self, headers: Mapping[str, str], body: bytes, now: datetime) -> RefundNotice:
+        """``REFUND.SUCCESS`` / ``REFUND.ABNORMAL`` / ``REFUND.CLOSED``: signed and encrypted as payments are."""
+        self._verify_signed(headers, body, now)
+        refund = self._decrypt(body)
+        if refund.get("mchid") != self.mchid:
+            raise NotificationMalformed("the notification is for another merchant", code="merchant_mismatch")
+        try:
+            return RefundNotice(
+                provider=self.name,
+                donation_id=str(refund["out_trade_no"]),
+                refund_id=str(refund["out_refund_no"]),
+                status="succeeded" if refund.get("refund_status") == "SUCCESS" else "failed",
+                amount_fen=int(refund["amount"]["refund"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise NotificationMalformed("out_trade_no, out_refund_no and amount.refund are required") from None
+
+    def _verify_signed(self, headers: Mapping[str, str], body: bytes, now: datetime) -> None:
         h = lower_headers(headers)
         timestamp, nonce = h.get("wechatpay-timestamp", ""), h.get("wechatpay-nonce", "")
         signature, serial = h.get("wechatpay-signature", ""), h.get("wechatpay-serial", "")
@@ -82,8 +116,6 @@ class WechatPayAdapter:
         message = b"%s\n%s\n%s\n" % (timestamp.encode(), nonce.encode(), body)
         if not verify_sha256(key, message, signature):
             raise SignatureInvalid("the Wechatpay-Signature does not verify")
-        transaction = self._decrypt(body)
-        return self._notice(transaction)
 
     def _decrypt(self, body: bytes) -> dict[str, Any]:
         try:
@@ -136,10 +168,12 @@ class WechatPayAdapter:
 
     # -- outgoing requests -------------------------------------------------------------------
 
-    def signed_request(self, method: str, path: str, payload: Mapping[str, Any], now: datetime) -> ProviderRequest:
+    def signed_request(
+        self, method: str, path: str, payload: Mapping[str, Any] | None, now: datetime
+    ) -> ProviderRequest:
         """A request signed as API v3 wants: ``WECHATPAY2-SHA256-RSA2048`` over
         ``"{METHOD}\\n{path}\\n{timestamp}\\n{nonce}\\n{body}\\n"`` with the merchant key."""
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")) if payload is not None else ""
         timestamp, nonce = str(int(now.timestamp())), secrets.token_hex(16).upper()
         message = f"{method}\n{path}\n{timestamp}\n{nonce}\n{body}\n".encode()
         signature = sign_sha256(self.merchant_key, message)
@@ -148,7 +182,7 @@ class WechatPayAdapter:
             f'timestamp="{timestamp}",serial_no="{self.merchant_serial_no}"'
         )
         headers = {"Authorization": authorization, "Accept": "application/json", "Content-Type": "application/json"}
-        return ProviderRequest(method, f"{API_BASE}{path}", headers, body)
+        return ProviderRequest(method, f"{self.api_base}{path}", headers, body)
 
     def order_request(self, order: PaymentOrder, now: datetime) -> ProviderRequest:
         """The Native-pay order (POST /v3/pay/transactions/native) for a donation."""
@@ -186,3 +220,171 @@ class WechatPayAdapter:
             "amount": {"refund": refund.amount_fen, "total": refund.amount_fen, "currency": "CNY"},
         }
         return self.signed_request("POST", REFUND_PATH, payload, now)
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def call(self, method: str, path: str, payload: Mapping[str, Any] | None, now: datetime, *, what: str) -> Any:
+        """Send a signed API v3 request and verify the signed answer; JSON, or None for 204.
+        A 4xx becomes ``ProviderRejected`` carrying WeChat's error code."""
+        reply = send(self.signed_request(method, path, payload, now), self.policy, what=what)
+        self._verify_response(reply, now)
+        if reply.status == 204 or not reply.body:
+            return None
+        data = json.loads(reply.body)
+        if reply.status >= 400:
+            raise ProviderRejected(str(data.get("message") or what), code=str(data.get("code") or "provider_rejected"))
+        return data
+
+    def _verify_response(self, reply: ProviderResponse, now: datetime) -> None:
+        """Answers are signed like notifications: an unsigned or forged one is an outage, not an answer."""
+        try:
+            self._verify_signed(reply.headers, reply.body, now)
+        except SignatureInvalid as exc:
+            raise ProviderUnavailable(
+                f"the WeChat Pay answer is not signed by the platform key: {exc.message}",
+                retry_after=self.policy.retry_after,
+            ) from None
+
+    def openid_for(self, login_code: str) -> str:
+        """The mini-program user's openid for a ``wx.login`` code (``jscode2session``)."""
+        query = urlencode(
+            {
+                "appid": self.appid,
+                "secret": self.miniprogram_secret,
+                "js_code": login_code,
+                "grant_type": "authorization_code",
+            }
+        )
+        request = ProviderRequest("GET", f"{self.login_base}/sns/jscode2session?{query}", {}, "")
+        reply = send(request, self.policy, what="jscode2session")
+        data = json.loads(reply.body or b"{}")
+        if not data.get("openid"):
+            raise ProviderRejected(
+                f"the WeChat login code was refused ({data.get('errcode')})", code="invalid_login_code"
+            )
+        return str(data["openid"])
+
+    def create_order(self, order: PaymentOrder, now: datetime) -> dict[str, Any]:
+        """Create the order at WeChat Pay and return what the frontend needs to pay it."""
+        kind = order.pay_with or "native"
+        payload: dict[str, Any] = json.loads(self.order_request(order, now).body)
+        if kind == "jsapi":
+            payload["payer"] = {"openid": order.openid}
+        if kind == "h5":
+            payload["scene_info"] = {"payer_client_ip": order.client_ip or "127.0.0.1", "h5_info": {"type": "Wap"}}
+        answer = self.call("POST", f"/v3/pay/transactions/{kind}", payload, now, what=f"create {kind} order")
+        started: dict[str, Any] = {
+            "provider": self.name,
+            "pay_with": kind,
+            "out_trade_no": order.donation_id,
+            "amount_total_fen": order.amount_fen,
+            "time_expire": payload["time_expire"],
+        }
+        if kind == "jsapi":
+            started["request_payment"] = self.request_payment_params(str(answer["prepay_id"]), now)
+        elif kind == "native":
+            started["code_url"] = answer["code_url"]
+        else:
+            started["h5_url"] = answer["h5_url"]
+        return started
+
+    def request_payment_params(self, prepay_id: str, now: datetime) -> dict[str, str]:
+        """``wx.requestPayment``'s parameters, signed with the merchant key (RSA over
+        ``appId\ntimeStamp\nnonceStr\npackage\n``)."""
+        timestamp, nonce = str(int(now.timestamp())), secrets.token_hex(16)
+        package = f"prepay_id={prepay_id}"
+        message = f"{self.appid}\n{timestamp}\n{nonce}\n{package}\n".encode()
+        return {
+            "appId": self.appid,
+            "timeStamp": timestamp,
+            "nonceStr": nonce,
+            "package": package,
+            "signType": "RSA",
+            "paySign": sign_sha256(self.merchant_key, message),
+        }
+
+    def query_order(self, donation_id: str, now: datetime) -> OrderState:
+        path = f"/v3/pay/transactions/out-trade-no/{quote(donation_id)}?mchid={self.mchid}"
+        try:
+            txn = self.call("GET", path, None, now, what="query order")
+        except ProviderRejected as exc:
+            if exc.code == "ORDER_NOT_EXIST":
+                return OrderState(exists=False, state="ORDER_NOT_EXIST")
+            raise
+        state = str(txn.get("trade_state", ""))
+        paid = self._notice(txn) if state in ("SUCCESS", "REFUND") and txn.get("transaction_id") else None
+        if paid is not None and not paid.succeeded:
+            paid = dataclasses.replace(paid, succeeded=True)  # REFUND: it was paid
+        return OrderState(exists=True, state=state, paid=paid, closed=state == "CLOSED")
+
+    def close_order(self, donation_id: str, now: datetime) -> OrderState:
+        path = f"/v3/pay/transactions/out-trade-no/{quote(donation_id)}/close"
+        try:
+            self.call("POST", path, {"mchid": self.mchid}, now, what="close order")
+        except ProviderRejected as exc:
+            if exc.code == "ORDER_NOT_EXIST":
+                return OrderState(exists=False, state="ORDER_NOT_EXIST", closed=True)
+            if exc.code != "ORDERPAID":
+                raise
+            return self.query_order(donation_id, now)
+        return OrderState(exists=True, state="CLOSED", closed=True)
+
+    def send_refund(self, refund: RefundOrder, now: datetime) -> RefundState:
+        answer = self.call("POST", REFUND_PATH, json.loads(self.build_refund(refund, now).body), now, what="refund")
+        return self._refund_state(answer)
+
+    def query_refund(self, refund: RefundOrder, now: datetime) -> RefundState:
+        try:
+            answer = self.call("GET", f"{REFUND_PATH}/{quote(refund.refund_id)}", None, now, what="query refund")
+        except ProviderRejected as exc:
+            if exc.code == "RESOURCE_NOT_EXISTS":
+                return RefundState("requested", detail="the provider has no such refund")
+            raise
+        return self._refund_state(answer)
+
+    @staticmethod
+    def _refund_state(answer: Mapping[str, Any]) -> RefundState:
+        status = str(answer.get("status", ""))
+        mapped = {"SUCCESS": "succeeded", "PROCESSING": "sent"}.get(status, "failed")
+        return RefundState(mapped, str(answer.get("refund_id", "")), status)
+
+    def fetch_bill(self, day: date, now: datetime) -> tuple[bytes, list[BillLine]]:
+        """The trade bill of ``day`` (``/v3/bill/tradebill`` then its download URL, signed too)."""
+        answer = self.call(
+            "GET", f"/v3/bill/tradebill?bill_date={day.isoformat()}&bill_type=ALL", None, now, what="bill"
+        )
+        url = str(answer["download_url"])
+        path = url.split("://", 1)[-1]
+        path = path[path.index("/") :] if "/" in path else "/"
+        request = self.signed_request("GET", path, None, now)
+        raw = send(ProviderRequest("GET", url, request.headers, ""), self.policy, what="bill download").body
+        return raw, parse_trade_bill(raw)
+
+
+def parse_trade_bill(raw: bytes) -> list[BillLine]:
+    """WeChat's trade bill: a header row, data rows whose every cell starts with a backtick,
+    then a summary header and row. Amounts are yuan strings."""
+    from chalicelib.payments.alipay import yuan_to_fen  # noqa: PLC0415
+
+    rows = raw.decode("utf-8-sig").splitlines()
+    if not rows:
+        return []
+    columns = rows[0].split(",")
+    lines = []
+    for row in rows[1:]:
+        if not row.startswith("`"):
+            break  # the summary
+        cells = dict(zip(columns, (c.lstrip("`") for c in row.split(",")), strict=False))
+        refund = cells.get("交易状态") == "REFUND"
+        lines.append(
+            BillLine(
+                provider="wechat",
+                kind="refund" if refund else "payment",
+                transaction_id=cells["微信订单号"],
+                donation_id=cells["商户订单号"],
+                amount_fen=yuan_to_fen(cells["退款金额"] if refund else cells["应结订单金额"]),
+                at=cells["交易时间"],
+                refund_id=cells.get("商户退款单号", "") if refund else "",
+            )
+        )
+    return lines

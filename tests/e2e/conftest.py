@@ -24,8 +24,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @contextmanager
-def running_stack(*, demo: bool) -> Iterator[LocalStack]:
+def running_stack(*, demo: bool, env: dict[str, str] | None = None) -> Iterator[LocalStack]:
     local = LocalStack(aws_port=free_port(), api_port=free_port(), demo=demo, quiet=True)
+    local.env.update(env or {})
     # Provisioning runs in this process with the stack's environment; give the process its own
     # back afterwards, or the integration tests sharing this worker would talk to the stack's AWS.
     saved = dict(os.environ)

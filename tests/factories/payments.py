@@ -201,3 +201,40 @@ def sandbox_headers_body(
         reference=fields["attach"],
         now=now or utcnow(),
     )
+
+
+def simulator_keys(wechat: WechatKeys, alipay: AlipayKeys) -> dict[str, Any]:
+    """The provider simulator's keys matching these test keys (scripts/provider_sim)."""
+    return {
+        "wechat": {
+            "mchid": wechat.config["mchid"],
+            "appid": wechat.config["appid"],
+            "apiv3_key": wechat.apiv3_key,
+            "miniprogram_secret": "test-miniprogram-secret",
+            "merchant_serial_no": wechat.config["merchant_serial_no"],
+            "merchant_public_key": public_pem(wechat.merchant_key),
+            "platform_private_key": private_pem(wechat.platform_key),
+            "platform_cert": wechat.cert_pem,
+            "platform_serial": wechat.serial,
+        },
+        "alipay": {
+            "app_id": alipay.config["app_id"],
+            "app_public_key": public_pem(alipay.app_key),
+            "alipay_private_key": private_pem(alipay.alipay_key),
+        },
+    }
+
+
+def configs_for_simulator(
+    wechat: WechatKeys, alipay: AlipayKeys, sim_url: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """gongyi's WeChat Pay and Alipay configuration with the test keys, pointed at the simulator."""
+    return (
+        {
+            **wechat.config,
+            "api_base": sim_url,
+            "login_base": sim_url,
+            "miniprogram_secret": "test-miniprogram-secret",
+        },
+        {**alipay.config, "gateway": f"{sim_url}/gateway.do"},
+    )

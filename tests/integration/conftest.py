@@ -95,15 +95,32 @@ def alipay_keys() -> AlipayKeys:
     return AlipayKeys()
 
 
+@pytest.fixture(scope="session")
+def provider_sim(wechat_keys: WechatKeys, alipay_keys: AlipayKeys) -> Iterator[Any]:
+    """The payment-provider simulator (scripts/provider_sim), in this process, with the test keys."""
+    from scripts.provider_sim.server import serve
+    from tests.factories.payments import simulator_keys
+
+    server = serve(0, simulator_keys(wechat_keys, alipay_keys), time_scale=0.001)
+    yield server
+    server.shutdown()
+
+
 @pytest.fixture
-def payments_env(aws: Any, monkeypatch: pytest.MonkeyPatch, wechat_keys: WechatKeys, alipay_keys: AlipayKeys) -> Any:
-    """The local settings plus WeChat Pay and Alipay configured with the test keys."""
+def payments_env(
+    aws: Any, monkeypatch: pytest.MonkeyPatch, wechat_keys: WechatKeys, alipay_keys: AlipayKeys, provider_sim: Any
+) -> Any:
+    """The local settings plus WeChat Pay and Alipay configured with the test keys, pointed at the simulator."""
     from chalicelib.bootstrap import bootstrap
     from chalicelib.config import get_settings
     from chalicelib.logic.donations import forget_cached_projects
+    from tests.factories.payments import configs_for_simulator
 
-    monkeypatch.setenv("GONGYI_WECHAT_PAY_CONFIG", json.dumps(wechat_keys.config))
-    monkeypatch.setenv("GONGYI_ALIPAY_CONFIG", json.dumps(alipay_keys.config))
+    provider_sim.simulator.state.reset()
+    wechat_config, alipay_config = configs_for_simulator(wechat_keys, alipay_keys, provider_sim.url)
+    monkeypatch.setenv("GONGYI_WECHAT_PAY_CONFIG", json.dumps(wechat_config))
+    monkeypatch.setenv("GONGYI_ALIPAY_CONFIG", json.dumps(alipay_config))
+    monkeypatch.setenv("GONGYI_PROVIDER_TIMEOUT_SECONDS", "1")
     get_settings.cache_clear()
     forget_cached_projects()
     settings = bootstrap()

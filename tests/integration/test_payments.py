@@ -183,11 +183,22 @@ def test_unknown_provider_is_404(client, aws):
 # -- WeChat Pay ------------------------------------------------------------------------------
 
 
+def _wechat_order(started):
+    """The Native order as gongyi opened it: out_trade_no, and the attach rebuilt from the stored donation."""
+    from chalicelib.dal.donations import find_donation
+    from chalicelib.logic.donations import payment_reference
+
+    payment = started["payment"]
+    assert payment["provider"] == "wechat" and payment["code_url"].startswith("weixin://wxpay/bizpayurl?pr=")
+    stored = find_donation(payment["out_trade_no"])
+    return {"out_trade_no": payment["out_trade_no"], "attach": payment_reference(stored)}
+
+
 def test_wechat_payment_is_verified_decrypted_and_counted_once(client, payments_env, wechat_keys):
     project = make_project()
     started = donate(client, project.project_id, gift(amount_fen=6600, channel="wechat"))
-    order = started["payment"]["order_request"]["body"]
-    assert order["amount"] == {"total": 6600, "currency": "CNY"} and order["out_trade_no"]
+    order = _wechat_order(started)
+    assert started["payment"]["amount_total_fen"] == 6600 and order["out_trade_no"]
     headers, body = wechat_keys.notification(
         donation_id=order["out_trade_no"],
         transaction_id="4200000001202611220000000001",
@@ -205,7 +216,7 @@ def test_wechat_signature_failures_are_401(client, payments_env, wechat_keys):
 
     project = make_project()
     started = donate(client, project.project_id, gift(amount_fen=100, channel="wechat"))
-    order = started["payment"]["order_request"]["body"]
+    order = _wechat_order(started)
     common = dict(donation_id=order["out_trade_no"], amount_fen=100, attach=order["attach"])
     good_headers, good_body = wechat_keys.notification(transaction_id="42-good", **common)
     cases = {
@@ -224,7 +235,7 @@ def test_wechat_signature_failures_are_401(client, payments_env, wechat_keys):
 def test_wechat_amount_mismatch_is_refused_with_fail(client, payments_env, wechat_keys):
     project = make_project()
     started = donate(client, project.project_id, gift(amount_fen=100, channel="wechat"))
-    order = started["payment"]["order_request"]["body"]
+    order = _wechat_order(started)
     headers, body = wechat_keys.notification(
         donation_id=order["out_trade_no"], transaction_id="42-mismatch", amount_fen=99, attach=order["attach"]
     )
@@ -239,7 +250,7 @@ def test_wechat_amount_mismatch_is_refused_with_fail(client, payments_env, wecha
 def _alipay_started(client, project, amount_fen):
     from urllib.parse import parse_qs
 
-    started = donate(client, project.project_id, gift(amount_fen=amount_fen, channel="alipay"))
+    started = donate(client, project.project_id, gift(amount_fen=amount_fen, channel="alipay", pay_with="app"))
     params = {k: v[0] for k, v in parse_qs(started["payment"]["order_string"]).items()}
     return started, params, json.loads(params["biz_content"])
 
@@ -307,7 +318,7 @@ def test_wechat_and_alipay_refunds_store_the_built_provider_request(
 
     project = make_project()
     w = donate(client, project.project_id, gift(amount_fen=1234, channel="wechat"))
-    order = w["payment"]["order_request"]["body"]
+    order = _wechat_order(w)
     headers, body = wechat_keys.notification(
         donation_id=order["out_trade_no"], transaction_id="42-refund", amount_fen=1234, attach=order["attach"]
     )
@@ -327,7 +338,7 @@ def test_wechat_and_alipay_refunds_store_the_built_provider_request(
         assert response.status_code == 200 and response.json_body["status"] == "refunded"
     assert totals(project.project_id) == (0, 0, 0)
     wechat_refund = json.loads(find_refund(order["out_trade_no"]).provider_request)
-    assert wechat_refund["url"] == "https://api.mch.weixin.qq.com/v3/refund/domestic/refunds"
+    assert wechat_refund["url"].endswith("/v3/refund/domestic/refunds")
     assert json.loads(wechat_refund["body"])["amount"] == {"refund": 1234, "total": 1234, "currency": "CNY"}
     alipay_refund = find_refund(biz["out_trade_no"])
     assert alipay_refund.status == "requested" and "alipay.trade.refund" in alipay_refund.provider_request

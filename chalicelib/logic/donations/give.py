@@ -10,13 +10,14 @@ from typing import Any
 
 from chalicelib.clock import to_iso, utcnow
 from chalicelib.config import Settings
-from chalicelib.dal.donations import DonationModel, save_new_donation
+from chalicelib.dal.donations import PENDING_SLOTS, DonationModel, save_new_donation
 from chalicelib.errors import BadRequest, Conflict, IdempotencyKeyReused, ValidationFailed
 from chalicelib.ids import new_id
 from chalicelib.logic.donations.project import ensure_accepting, project_snapshot
 from chalicelib.logic.donations.read import donation_view
+from chalicelib.logic.payments.ordering import open_order, pay_with_for
 from chalicelib.observability import metrics
-from chalicelib.payments import PaymentOrder, adapter_for, encode_reference, notify_url
+from chalicelib.payments import adapter_for, encode_reference
 from chalicelib.privacy import is_mainland_mobile, normalize_phone, phone_hash
 from chalicelib.secrets import get_secret
 
@@ -72,6 +73,7 @@ def _create(settings: Settings, request: Mapping[str, Any]) -> dict[str, Any]:
 
         team_for_gift(str(body["team_id"]), project.project_id)
     adapter = adapter_for(body["channel"], settings)
+    pay_with = pay_with_for(body["channel"], body.get("pay_with"))
     shard = random.randrange(project.counter_shards)
     digest = phone_hash(phone_hash_key(settings), phone) if phone else None
     pay_by = now + timedelta(minutes=settings.donation_pay_minutes)
@@ -96,21 +98,24 @@ def _create(settings: Settings, request: Mapping[str, Any]) -> dict[str, Any]:
         pay_by=to_iso(pay_by),
         expires_at=pay_by + EXPIRED_KEPT_FOR,
         team_id=body.get("team_id") or None,
+        pay_with=pay_with,
+        pending_slot=DonationModel.pending_slot_key(random.randrange(PENDING_SLOTS)),
+    )
+    # The order exists at the provider before the donation is stored: a provider outage
+    # (503) leaves nothing behind, and a notification always finds its donation.
+    payment = open_order(
+        settings,
+        adapter,
+        donation,
+        subject=f"捐赠：{project.title}",
+        reference=payment_reference(donation),
+        login_code=body.get("login_code"),
+        client_ip=request.get("client_ip") or "",
+        now=now,
     )
     save_new_donation(donation)
-    order = PaymentOrder(
-        donation_id=donation.donation_id,
-        amount_fen=int(donation.amount_fen),
-        subject=f"捐赠：{project.title}",
-        notify_url=notify_url(settings, donation.channel),
-        reference=payment_reference(donation),
-        pay_by=pay_by,
-    )
     metrics.add_metric(name="DonationCreated", unit="Count", value=1)
-    return {
-        "donation": donation_view(donation, now=now),
-        "payment": adapter.start_payment(order, now),
-    }
+    return {"donation": donation_view(donation, now=now), "payment": payment}
 
 
 def payment_reference(donation: DonationModel) -> str:
@@ -154,6 +159,7 @@ def create_donation(
     body: Mapping[str, Any],
     donor_sub: str | None,
     lambda_context: Any = None,
+    client_ip: str | None = None,
 ) -> dict[str, Any]:
     """Create a pending donation, once per ``Idempotency-Key``: the same key and body
     return the first answer; the same key with another body is refused."""
@@ -171,6 +177,7 @@ def create_donation(
         "project_id": project_id,
         "donor_sub": donor_sub,
         "body": dict(body),
+        "client_ip": client_ip,
     }
     create_once, config = _idempotent_create(settings)
     if lambda_context is not None:

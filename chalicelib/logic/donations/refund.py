@@ -19,7 +19,7 @@ from chalicelib.dal.payments import Blocked, RefundModel
 from chalicelib.errors import Conflict, InvalidTransition, NotFound
 from chalicelib.logic.donations.read import donation_view
 from chalicelib.logic.donations.retry import MAX_ATTEMPTS, pause_before_retry
-from chalicelib.payments import RefundOrder, adapter_for, notify_url
+from chalicelib.payments import RefundOrder, adapter_for, refund_notify_url
 
 
 def refund_donation(settings: Settings, donation_id: str, *, reason: str, actor: str) -> dict[str, Any]:
@@ -33,6 +33,7 @@ def refund_donation(settings: Settings, donation_id: str, *, reason: str, actor:
     if donation is None:
         raise NotFound(f"no donation {donation_id}", code="donation_not_found")
     if donation.status == "refunded":
+        _send_if_requested(settings, donation_id)  # a retried request re-sends a refund left unsent
         return donation_view(donation, now=now)
     if donation.status != "paid":
         raise InvalidTransition(f"a {donation.status} donation cannot be refunded", code="donation_not_paid")
@@ -40,6 +41,7 @@ def refund_donation(settings: Settings, donation_id: str, *, reason: str, actor:
     already = _commit_refund(donation, refund, now=now)
     if already is not None:
         return donation_view(already, now=now)
+    _send_if_requested(settings, donation_id)
     record_status_change(
         subject_type="donation",
         subject_id=donation_id,
@@ -64,7 +66,7 @@ def _refund_item(settings: Settings, donation: DonationModel, *, reason: str, ac
             transaction_id=donation.provider_txn_id or "",
             amount_fen=int(donation.amount_fen),
             reason=reason,
-            notify_url=notify_url(settings, donation.channel),
+            notify_url=refund_notify_url(settings, donation.channel),
         ),
         now,
     )
@@ -101,6 +103,13 @@ def _commit_refund(donation: DonationModel, refund: RefundModel, *, now: datetim
         if Blocked.MARKER in blocked:
             last_of_donor = not last_of_donor
     raise RuntimeError(f"could not refund {donation.donation_id} after {MAX_ATTEMPTS} attempts")
+
+
+def _send_if_requested(settings: Settings, donation_id: str) -> None:
+    """Hand a ``requested`` refund to the refund sender (the money leaves there, with retries)."""
+    record = payments.find_refund(donation_id)
+    if record is not None and record.status == "requested":
+        payments.enqueue_refund(settings, donation_id)
 
 
 def refund_record(donation_id: str) -> RefundModel | None:

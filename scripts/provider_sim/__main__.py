@@ -1,0 +1,3 @@
+from scripts.provider_sim.server import main
+
+raise SystemExit(main())
