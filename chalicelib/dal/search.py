@@ -132,10 +132,12 @@ def encode_card(card: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def posting_item(status: str, key: str, project_id: str, where: str, created: str) -> dict[str, Any]:
+def posting_item(
+    status: str, key: str, project_id: str, where: str, created: str, bucket: str | None = None
+) -> dict[str, Any]:
     """The stored form of one posting: ``project_id`` under a term (``where`` t/b) or facet (f)."""
     return {
-        "pk": {"S": posting_pk(status, key, bucket_of(project_id))},
+        "pk": {"S": posting_pk(status, key, bucket or bucket_of(project_id))},
         "sk": {"S": project_id},
         "w": {"S": where},
         "c": {"S": created},
@@ -166,24 +168,27 @@ def count_item(status: str, bucket: str, n: int) -> dict[str, Any]:
 
 def item_size(item: dict[str, Any]) -> int:
     """An item's size as DynamoDB bills and limits it (attribute names + values, in bytes)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
 
-    def value_size(value: dict[str, Any]) -> int:
-        (kind, v), = value.items()
-        if kind == "S":
-            return len(v.encode())
-        if kind == "N":
-            return (len(v.lstrip("-").replace(".", "")) + 1) // 2 + 1
-        if kind in ("SS", "NS"):
-            return sum(len(x.encode()) if kind == "SS" else (len(x) + 1) // 2 + 1 for x in v)
-        if kind == "BOOL" or kind == "NULL":
-            return 1
-        if kind == "L":
-            return 3 + sum(value_size(x) + 1 for x in v)
-        if kind == "M":
-            return 3 + sum(len(k.encode()) + value_size(x) + 1 for k, x in v.items())
-        return len(v)
 
-    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
+def _value_size(value: dict[str, Any]) -> int:
+    text = value.get("S")
+    if text is not None:
+        return len(text.encode())
+    ((kind, v),) = value.items()
+    if kind == "N":
+        return (len(v.lstrip("-").replace(".", "")) + 1) // 2 + 1
+    if kind == "SS":
+        return sum(len(x.encode()) for x in v)
+    if kind == "NS":
+        return sum((len(x) + 1) // 2 + 1 for x in v)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":
+        return 3 + sum(_value_size(x) + 1 for x in v)
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _value_size(x) + 1 for k, x in v.items())
+    return len(v)
 
 
 def _decode_card(item: dict[str, Any]) -> dict[str, Any]:
@@ -245,7 +250,7 @@ class SearchStore:
         before, after = set(column_keys(old or {})), set(column_keys(new))
         actions += [{"Delete": {"TableName": self.table, "Key": key_item(*k)}} for k in sorted(before - after)]
         actions += [{"Put": {"TableName": self.table, "Item": key_item(*k)}} for k in sorted(after - before)]
-        was = old["status"] if indexed(old) else None
+        was = old["status"] if old is not None and indexed(old) else None
         now = new["status"] if indexed(new) else None
         if was != now:
             bucket = bucket_of(new["project_id"])
@@ -287,7 +292,7 @@ class SearchStore:
         partial failure converges on the same postings."""
         bucket = bucket_of(project_id)
         requests: list[dict[str, Any]] = [
-            {"PutRequest": {"Item": posting_item(status, key, project_id, where, created)}}
+            {"PutRequest": {"Item": posting_item(status, key, project_id, where, created, bucket)}}
             for (status, key), where in sorted(new.items())
             if old.get((status, key)) != where
         ]
@@ -328,9 +333,7 @@ class SearchStore:
                 keys, last = self._column_page(status, name, bucket, descending, after, page_size, last)
 
         firsts = list(
-            _POOL.map(
-                lambda b: self._column_page(status, name, b, descending, after, page_size, None), _buckets()
-            )
+            _POOL.map(lambda b: self._column_page(status, name, b, descending, after, page_size, None), _buckets())
         )
         streams = [pages(b, first) for b, first in zip(_buckets(), firsts, strict=True)]
         return heapq.merge(*streams, reverse=descending)

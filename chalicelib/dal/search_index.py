@@ -54,7 +54,12 @@ from chalicelib.logic.search.model import (
 CARD_LOOKUP_MAX = 100
 WALK_PAGE = 200  # column entries per Query when walking for a filtered candidate set
 ATTEMPTS = 8  # a card lost to racing writers is read again and retried this many times
-COLUMN_OF_SORT = {Sort.RELEVANCE: "created", Sort.NEWEST: "created", Sort.MOST_RAISED: "raised", Sort.ENDING_SOON: "end"}
+COLUMN_OF_SORT = {
+    Sort.RELEVANCE: "created",
+    Sort.NEWEST: "created",
+    Sort.MOST_RAISED: "raised",
+    Sort.ENDING_SOON: "end",
+}
 
 
 def _postings_of(card: dict[str, Any] | None) -> dict[tuple[str, str], str]:
@@ -277,8 +282,9 @@ def bulk_index_items(docs: Iterable[tuple[ProjectDocument, int]]) -> Iterator[di
     for doc, raised in docs:
         card = _card(doc, raised)
         yield encode_card({**card, "ver": 1})
+        bucket = bucket_of(doc.project_id)
         for (status, key), where in sorted(_postings_of(card).items()):
-            yield posting_item(status, key, doc.project_id, where, doc.created_at)
+            yield posting_item(status, key, doc.project_id, where, doc.created_at, bucket)
         for pk, sk in column_keys(card):
             yield key_item(pk, sk)
         if indexed(card):

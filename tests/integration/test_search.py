@@ -276,7 +276,9 @@ def test_large_candidate_sets_and_listings_walk_the_columns_in_order(index: Any,
         for n in range(150)
     ]
     raised = {p.project_id: (n * 7919) % 1000 * 100 for n, p in enumerate(projects)}
-    SearchStore(aws).write_items(bulk_index_items((ProjectDocument.from_project(p), raised[p.project_id]) for p in projects))
+    SearchStore(aws).write_items(
+        bulk_index_items((ProjectDocument.from_project(p), raised[p.project_id]) for p in projects)
+    )
     rows = [p.attribute_values for p in projects]
     for q, sort in (("振兴", Sort.MOST_RAISED), ("振兴", Sort.ENDING_SOON), ("", Sort.MOST_RAISED), ("", Sort.NEWEST)):
         # When every page is read
