@@ -141,7 +141,7 @@ def run_full(n: int, repeat: int) -> dict[str, Any]:
     original = search_index.read_totals
     try:
         for pid in sample:
-            search_index.read_totals = lambda _pid, _shards=None: Totals(raised[pid] + 12_345)  # type: ignore[assignment,misc]
+            search_index.read_totals = lambda _pid, _shards=None, _amount=raised[pid] + 12_345: Totals(_amount)  # type: ignore[assignment,misc]
             db.reset_meter()
             index.refresh_raised(pid)
             wcus.append(db.wcu)

@@ -129,9 +129,9 @@ class DynamoSearchIndex:
                 continue
         raise CardChanged(project_id)
 
-    def refresh_raised(self, project_id: str) -> None:
+    def refresh_raised(self, project_id: str, raised_fen: int | None = None) -> None:
         """One transaction on three small items (card, old and new ``raised`` column entries)."""
-        raised = read_totals(project_id).amount_fen
+        raised = read_totals(project_id).amount_fen if raised_fen is None else raised_fen
         for _ in range(ATTEMPTS):
             card = self.store.get_card(project_id)
             if not indexed(card) or card is None or int(card.get("raised_fen") or 0) == raised:
