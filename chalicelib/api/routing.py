@@ -196,7 +196,7 @@ def api_route(
                 code = spec.status
                 if isinstance(result, tuple):
                     code, result = result
-                headers = {"Content-Type": "application/json"}
+                headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
                 if caching:
                     headers["Cache-Control"] = caching
                 return Response(body=to_body(result), status_code=code, headers=headers)
