@@ -147,7 +147,18 @@ def partition_shares(
                 total += 1
     top = per_key.most_common(8)
     top_item = per_item.most_common(1)[0]
-    return {"total_writes": total, "top": top, "max_share": top[0][1] / total if total else 0.0, "top_item": top_item}
+    hottest: dict[str, tuple[str, int]] = {}  # table or table.index -> its hottest key
+    for key, count in per_key.items():
+        where = key.split(" | ", 1)[0]
+        if count > hottest.get(where, ("", 0))[1]:
+            hottest[where] = (key, count)
+    return {
+        "total_writes": total,
+        "top": top,
+        "max_share": top[0][1] / total if total else 0.0,
+        "top_item": top_item,
+        "hottest": sorted(hottest.items()),
+    }
 
 
 def scan_all(table: str) -> dict[str, dict[str, Any]]:
@@ -279,9 +290,97 @@ def latency(settings: Any, samples: int) -> dict[str, float]:
     return {name: statistics.median(values) * 1000 for name, values in timings.items()}
 
 
+def read_units(calls: list[tuple[str, dict[str, Any]]]) -> tuple[float, int]:
+    """(read units, requests) of these calls, billed as DynamoDB would for items under 4 KB:
+    1 per strongly consistent item, 0.5 per eventually consistent one; a Query of a small
+    partition (a page of donations or counters) as one item."""
+    units = 0.0
+    for op, params in calls:
+        if op in ("GetItem", "Query"):
+            units += 1 if params.get("ConsistentRead") else 0.5
+        elif op == "BatchGetItem":
+            for request in params["RequestItems"].values():
+                units += len(request["Keys"]) * (1 if request.get("ConsistentRead") else 0.5)
+    return units, sum(1 for op, _ in calls if op in ("GetItem", "Query", "BatchGetItem"))
+
+
+def page_view_reads(settings: Any, log: RequestLog, shard_counts: list[int]) -> list[dict[str, Any]]:
+    """Read units of one public view (project page, totals, first page of donations, a campaign
+    of 20 projects) for projects with each number of counter shards, after the donations-stream
+    consumer refreshed their snapshots (what it does after every batch of gifts)."""
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.dal.campaigns import CampaignModel, CampaignProjectModel
+    from chalicelib.dal.totals import ProjectCounterModel
+    from chalicelib.logic.donations import forget_cached_projects
+    from chalicelib.logic.projects.snapshots import refresh_public_snapshot
+    from tests.factories import make_donation
+
+    rows = []
+    with Client(app, stage_name="local", project_dir=str(ROOT)) as client:
+        for shards in shard_counts:
+            projects = [make_project(counter_shards=shards) for _ in range(20)]
+            campaign_id = f"camp-{shards}"
+            CampaignModel(campaign_id=campaign_id, title="驰援", description="基准", status="active", created_at="2026-11-01T00:00:00Z",
+                          created_by="bench").save()  # fmt: skip
+            for p in projects:
+                CampaignProjectModel(campaign_id=campaign_id, project_id=p.project_id,
+                                     attached_at="2026-11-01T00:00:00Z", attached_by="bench").save()  # fmt: skip
+                for shard in range(0, shards, max(1, shards // 5)):
+                    ProjectCounterModel.for_shard(
+                        p.project_id, shard, amount_fen=100, donation_count=1, donor_count=1
+                    ).save()
+                make_donation(settings, p, amount_fen=100)
+                refresh_public_snapshot(p.project_id)
+            pid = projects[0].project_id
+            row: dict[str, Any] = {"shards": shards}
+            for name, path in (
+                ("project page", f"/projects/{pid}"),
+                ("totals", f"/projects/{pid}/totals"),
+                ("donations (first page)", f"/projects/{pid}/donations"),
+                ("campaign of 20 projects", f"/campaigns/{campaign_id}"),
+            ):
+                forget_cached_projects()
+                client.http.get(path)  # warm (the project item is cached per container for a few seconds)
+                start = log.mark()
+                response = client.http.get(path)
+                assert response.status_code == 200, (path, response.body)
+                row[name] = read_units(log.calls[start:])
+            rows.append(row)
+    return rows
+
+
+def reads_md(rows: list[dict[str, Any]]) -> list[str]:
+    names = [k for k in rows[0] if k != "shards"]
+    lines = [
+        "## Read units per public view, by counter shards",
+        "",
+        "One view of each public GET (warm container: the project item is cached for a few seconds, as deployed) "
+        "of a project that already has gifts, after the donations-stream consumer refreshed its snapshot. Read "
+        "units as DynamoDB bills items under 4 KB (0.5 per eventually consistent item; a small Query = one item); "
+        "(requests) in brackets. The CDN in front of public GETs (`Cache-Control: public, max-age=1, "
+        "stale-while-revalidate=1`) absorbs all but ~1 view per second per URL and edge on top of this.",
+        "",
+        "| counter shards | " + " | ".join(names) + " |",
+        "| ---: | " + " | ".join("---:" for _ in names) + " |",
+    ]
+    for row in rows:
+        lines.append(f"| {row['shards']} | " + " | ".join(f"{row[n][0]:g} ({row[n][1]})" for n in names) + " |")
+    lines += [
+        "",
+        "Independent of the shard count: totals and the project page read one snapshot item; the first page of "
+        "donations is stored on the snapshot; a campaign reads one snapshot per member project (one BatchGetItem), "
+        "not every shard of every project. Later pages of donations (with a cursor) still merge the shards.",
+        "",
+    ]
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--donations", type=int, default=10_000)
+    parser.add_argument("--reads-only", action="store_true", help="only the read units per view (fast)")
     parser.add_argument("--shards", type=int, default=20, help="counter shards of the burst project")
     parser.add_argument("--latency-samples", type=int, default=200)
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "donations.md"))
@@ -309,6 +408,17 @@ def main() -> int:
 
         bind_models(settings)
         create_local_resources(settings)
+
+        reads = page_view_reads(settings, log, [1, 10, 100, 1000])
+        if args.reads_only:
+            Path(args.out).with_name("donations_reads.md").write_text(
+                "# Donations benchmark: public reads\n\n"
+                + f"Run: `python bench/bench_donations.py --reads-only` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}); "
+                + "moto in-process.\n\n"
+                + "\n".join(reads_md(reads))
+            )
+            print(Path(args.out).with_name("donations_reads.md").read_text())
+            return 0
 
         started = time.perf_counter()
         medians = latency(settings, args.latency_samples)
@@ -372,6 +482,7 @@ def main() -> int:
         totals,
         provider_ms,
     )
+    Path(args.out).write_text(Path(args.out).read_text() + "\n".join(reads_md(reads)))
     print(Path(args.out).read_text())
     return 0
 
@@ -439,6 +550,10 @@ def write_md(
     ]
     for key, count in shares["top"]:
         lines.append(f"| `{key}` | {count:,} | {count / shares['total_writes']:.2%} |")
+    lines += ["", "Hottest key of each table and index:", "", "| table / index | hottest key | writes | share |"]
+    lines.append("| --- | --- | --- | --- |")
+    for where, (key, count) in shares["hottest"]:
+        lines.append(f"| `{where}` | `{key.split(' | ', 1)[1]}` | {count:,} | {count / shares['total_writes']:.2%} |")
     item_key, item_writes = shares["top_item"]
     lines += [
         "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -104,8 +105,14 @@ def _status(rng: random.Random, n: int, total: int) -> str:
 def generate(total: int, seed: int = 7) -> list[dict[str, Any]]:
     """``total`` projects as ProjectModel attribute dicts (exactly 10% online)."""
     rng = random.Random(seed)
+    projects = list(iterate(total, rng))
+    rng.shuffle(projects)
+    return projects
+
+
+def iterate(total: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    """The projects of ``generate``, one at a time, oldest first (for a million of them)."""
     start = datetime(2019, 1, 1, tzinfo=UTC)
-    projects = []
     for n in range(total):
         province, city = rng.choice(PLACES)
         category = rng.choice(CATEGORIES)
@@ -130,7 +137,7 @@ def generate(total: int, seed: int = 7) -> list[dict[str, Any]]:
         description = "".join(s.format(**fill) for s in rng.sample(SENTENCES, rng.randint(3, 5)))
         created = start + timedelta(minutes=n * 3 + rng.randint(0, 2))
         end = created + timedelta(days=rng.randint(30, 720))
-        projects.append(
+        yield (
             {
                 "project_id": str(ulid.ULID.from_datetime(created)),
                 "org_id": f"org-{rng.randint(1, 800):04d}",
@@ -151,5 +158,3 @@ def generate(total: int, seed: int = 7) -> list[dict[str, Any]]:
                 "raised_fen": rng.randint(0, 2_000_000) * 100,
             }
         )
-    rng.shuffle(projects)
-    return projects

@@ -32,6 +32,20 @@ from chalicelib.ids import new_id
 
 Auth = Literal["optional", "required", "none"]
 MAX_BODY_BYTES = 1_000_000
+# Public GETs (no token needed, none sent) may be cached by the CDN and browsers for a
+# second and served stale for one more while revalidating: in a surge the CDN answers
+# almost every view, and a confirmed gift still shows within ~3 s (docs/scale.md).
+PUBLIC_CACHE = "public, max-age=1, s-maxage=1, stale-while-revalidate=1"
+PRIVATE_CACHE = "private, no-store"
+
+
+def cache_control(spec: RouteSpec, signed_in: bool) -> str | None:
+    """The ``Cache-Control`` of a response to ``spec`` (None: not a GET)."""
+    if spec.method != "GET":
+        return None
+    if spec.auth == "required" or signed_in:
+        return PRIVATE_CACHE  # personal, or possibly shaped by who asks
+    return PUBLIC_CACHE
 
 
 @dataclass(frozen=True)
@@ -176,14 +190,23 @@ def api_route(
             try:
                 ctx = _build_context(spec, request)
                 result = handler(ctx, **path_params)
+                caching = cache_control(spec, ctx.principal is not None or bool(request.headers.get("authorization")))
                 if isinstance(result, Response):
+                    if caching and not any(k.lower() == "cache-control" for k in result.headers):
+                        result.headers["Cache-Control"] = caching
                     return result
                 code = spec.status
                 if isinstance(result, tuple):
                     code, result = result
-                return Response(body=to_body(result), status_code=code, headers={"Content-Type": "application/json"})
+                headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
+                if caching:
+                    headers["Cache-Control"] = caching
+                return Response(body=to_body(result), status_code=code, headers=headers)
             except Exception as exc:  # noqa: BLE001 - the one place errors become responses
-                return error_response(exc, correlation_id=correlation_id)
+                response = error_response(exc, correlation_id=correlation_id)
+                if spec.method == "GET":
+                    response.headers["Cache-Control"] = PRIVATE_CACHE  # an error is never cached
+                return response
 
         bp.route(path, methods=[spec.method], content_types=list(spec.content_types))(view)
         return handler

@@ -210,7 +210,9 @@ def commit_payment(claim: PaymentClaim, *, new_donor: bool, now: datetime) -> se
                     DonationModel.status.set("paid"),
                     DonationModel.paid_at.set(to_iso(claim.paid_at)),
                     DonationModel.provider_txn_id.set(claim.transaction_id),
-                    DonationModel.paid_month_shard.set(DonationModel.paid_month_shard_key(claim.paid_at, claim.shard)),
+                    DonationModel.paid_month_shard.set(
+                        DonationModel.paid_month_shard_key(claim.paid_at, claim.donation_id)
+                    ),
                     DonationModel.expires_at.remove(),
                     DonationModel.pending_slot.remove(),
                 ],

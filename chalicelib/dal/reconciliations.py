@@ -15,7 +15,7 @@ from pynamodb.attributes import UnicodeAttribute
 from chalicelib.config import Settings
 from chalicelib.dal.aws import aws_client
 from chalicelib.dal.base import GongyiModel
-from chalicelib.dal.donations import DonationModel
+from chalicelib.dal.donations import PAID_MONTH_SHARDS, DonationModel
 
 
 class ReconciliationModel(GongyiModel):
@@ -51,12 +51,12 @@ def store_bill(settings: Settings, provider: str, day: str, raw: bytes) -> str:
     return key
 
 
-def paid_between(start: str, end: str, months: list[str], shards: int) -> list[DonationModel]:
+def paid_between(start: str, end: str, months: list[str]) -> list[DonationModel]:
     """Donations paid (or paid then refunded) in [start, end] (UTC ISO), from the ``by_paid_month``
     shards of ``months``: a Query per shard, never a Scan."""
     found: list[DonationModel] = []
     for month in months:
-        for shard in range(shards):
+        for shard in range(PAID_MONTH_SHARDS):
             found += list(
                 DonationModel.by_paid_month.query(f"{month}#{shard}", DonationModel.paid_at.between(start, end))
             )

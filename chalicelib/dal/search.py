@@ -1,46 +1,59 @@
 """The search index in DynamoDB: an inverted index read with Query and BatchGetItem only.
 
-One table, three kinds of items (``pk``, ``sk``):
+One table, four kinds of items (``pk``, ``sk``); none grows with the number of projects
+(each is about one project, or one project under one term), so the 400 KB item limit
+is never approached however large the platform gets (``tests/unit/test_search_items.py``
+builds the items of 1,000,000 projects of one status):
 
-* **postings** ``("<status>|t:<term>", "b07")`` and ``("<status>|f:<facet>", "b07")``:
-  the ids of the projects of one status that contain a term (string sets
-  ``title`` and ``body``) or carry a filter value (``ids``; ``f:*`` holds every
-  project of the status). A project lives in one of ``BUCKETS`` items of each
-  of its terms (by a hash of its id), so a hot term such as ``中国`` or ``2``
-  is ``BUCKETS`` items of at most ~1/16 of the ids each: no item nears the
-  400 KB limit, and the index adds or removes an id with one atomic
-  ``ADD``/``DELETE`` on a set: no read-modify-write, no lost update.
-* **columns** ``("<status>|col:<name>", "b07")``: one attribute per project
-  (its id) holding a sort value (``created``, ``end``, ``raised``), so ranking
-  thousands of candidates costs one Query instead of thousands of reads.
+* **postings** ``("<status>|t:<term>#b07", "<project_id>")`` and
+  ``("<status>|f:<facet>#b07", "<project_id>")``: one small item per project
+  and term (``w`` = ``t`` title / ``b`` body only) or filter value (``w`` = ``f``),
+  carrying the project's ``created_at`` (``c``, immutable) so relevance and
+  newest orders need nothing else. A term's postings are spread over
+  ``BUCKETS`` partition keys by a hash of the project id, as counters are.
+* **columns** ``("<status>|col:<name>#b07", "<value>#<project_id>")``: one
+  key-only item per searchable project and sort order (``created``,
+  ``end``, ``raised`` = ``<raised:020d>#<created>``): the sort key carries
+  the value, so a listing is one short Query per bucket in order (merged),
+  never a read of every project.
+* **counts** ``("<status>|count", "b07")``: how many projects of the status each
+  bucket holds (a listing's ``total``), changed in the same transaction as the card.
 * **cards** ``("card|<project_id>", "card")``: what a result shows, plus the
   terms and facets the project is indexed under (so the indexer can diff an
   edit against what is really in the index, not against a stream's old image).
 
-A search reads the buckets of its terms by key (BatchGetItem: the bucket names are a
-fixed set, so no Query is even needed) and cards by key; nothing ever scans.
+A card, its columns and its count move together in one transaction conditioned on
+the card as it was read (``swap_card``): a raised-amount refresh is that transaction
+on three small items (card, old ``raised`` column entry, new one), and two racing
+writers cannot leave a stale column entry behind. Postings are plain puts and
+deletes (idempotent) written before the card.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import heapq
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.config import Settings
 from chalicelib.dal.aws import aws_client
 from chalicelib.dal.base import GongyiModel
+from chalicelib.dal.conditions import condition_failed, transaction_conflict
 
 BUCKETS = 16
+SEARCHABLE = ("online", "ended", "closed")
+COLUMNS = ("created", "end", "raised")
 _POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="search")
 
 
 class SearchIndexModel(GongyiModel):
     """Table definition only (keys); items are read and written with the low-level
-    client below because postings and columns use dynamic attribute names and sets."""
+    client below (dynamic key layouts, sets)."""
 
     table_suffix = "search-index"
 
@@ -56,16 +69,38 @@ def bucket_of(project_id: str) -> str:
     return f"b{int.from_bytes(digest, 'big') % BUCKETS:02d}"
 
 
-def posting_pk(status: str, key: str) -> str:
-    return f"{status}|{key}"
+def _buckets() -> list[str]:
+    return [f"b{b:02d}" for b in range(BUCKETS)]
 
 
-def column_pk(status: str, name: str) -> str:
-    return f"{status}|col:{name}"
+def posting_pk(status: str, key: str, bucket: str) -> str:
+    return f"{status}|{key}#{bucket}"
+
+
+def column_pk(status: str, name: str, bucket: str) -> str:
+    return f"{status}|col:{name}#{bucket}"
+
+
+def count_pk(status: str) -> str:
+    return f"{status}|count"
 
 
 def card_pk(project_id: str) -> str:
     return f"card|{project_id}"
+
+
+def column_sk(name: str, *, project_id: str, created: str, end: str, raised: int) -> str:
+    """The sort key of a project's entry in a column: string order = the sort's tuple order
+    (``#`` sorts below every character of an ISO timestamp; amounts are zero-padded)."""
+    if name == "raised":
+        return f"{int(raised):020d}#{created}#{project_id}"
+    if name == "end":
+        return f"{end}#{project_id}"
+    return f"{created}#{project_id}"
+
+
+def project_of_column_sk(sk: str) -> str:
+    return sk.rsplit("#", 1)[1]
 
 
 CARD_SK = "card"
@@ -73,8 +108,13 @@ _STRING_FIELDS = (
     "project_id", "status", "title", "summary", "category", "province", "city", "org_id",
     "created_at", "updated_at", "start_date", "end_date", "end_at", "cover_image_key",
 )  # fmt: skip
-_NUMBER_FIELDS = ("target_fen", "raised_fen")
+_NUMBER_FIELDS = ("target_fen", "raised_fen", "ver")
 _SET_FIELDS = ("campaign_ids", "title_terms", "body_terms", "facets")
+
+
+def indexed(card: dict[str, Any] | None) -> bool:
+    """Whether a card's project is in the index (columns, counts, postings)."""
+    return bool(card and card.get("facets") and card.get("status") in SEARCHABLE)
 
 
 def encode_card(card: dict[str, Any]) -> dict[str, Any]:
@@ -92,20 +132,63 @@ def encode_card(card: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-def _encode_value(value: str | int) -> dict[str, str]:
-    return {"N": str(value)} if isinstance(value, int) else {"S": value}
+def posting_item(
+    status: str, key: str, project_id: str, where: str, created: str, bucket: str | None = None
+) -> dict[str, Any]:
+    """The stored form of one posting: ``project_id`` under a term (``where`` t/b) or facet (f)."""
+    return {
+        "pk": {"S": posting_pk(status, key, bucket or bucket_of(project_id))},
+        "sk": {"S": project_id},
+        "w": {"S": where},
+        "c": {"S": created},
+    }
 
 
-def posting_item(status: str, key: str, bucket: str, sets: dict[str, set[str]]) -> dict[str, Any]:
-    """The stored form of one bucket of a term's or facet's postings (for bulk loads)."""
-    item: dict[str, Any] = {"pk": {"S": posting_pk(status, key)}, "sk": {"S": bucket}}
-    return {**item, **{name: {"SS": sorted(ids)} for name, ids in sets.items()}}
+def column_keys(card: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(pk, sk)`` of the card's column entries (none when it is not indexed)."""
+    if not indexed(card):
+        return []
+    bucket = bucket_of(card["project_id"])
+    values = {
+        "project_id": card["project_id"],
+        "created": card.get("created_at", ""),
+        "end": card.get("end_at", ""),
+        "raised": int(card.get("raised_fen") or 0),
+    }
+    return [(column_pk(card["status"], name, bucket), column_sk(name, **values)) for name in COLUMNS]
 
 
-def column_item(status: str, name: str, bucket: str, values: dict[str, str | int]) -> dict[str, Any]:
-    """The stored form of one bucket of a sort column, ``project_id -> value`` (for bulk loads)."""
-    item: dict[str, Any] = {"pk": {"S": column_pk(status, name)}, "sk": {"S": bucket}}
-    return {**item, **{pid: _encode_value(value) for pid, value in values.items()}}
+def key_item(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def count_item(status: str, bucket: str, n: int) -> dict[str, Any]:
+    return {**key_item(count_pk(status), bucket), "n": {"N": str(n)}}
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB bills and limits it (attribute names + values, in bytes)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    text = value.get("S")
+    if text is not None:
+        return len(text.encode())
+    ((kind, v),) = value.items()
+    if kind == "N":
+        return (len(v.lstrip("-").replace(".", "")) + 1) // 2 + 1
+    if kind == "SS":
+        return sum(len(x.encode()) for x in v)
+    if kind == "NS":
+        return sum((len(x) + 1) // 2 + 1 for x in v)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":
+        return 3 + sum(_value_size(x) + 1 for x in v)
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _value_size(x) + 1 for k, x in v.items())
+    return len(v)
 
 
 def _decode_card(item: dict[str, Any]) -> dict[str, Any]:
@@ -117,39 +200,178 @@ def _decode_card(item: dict[str, Any]) -> dict[str, Any]:
     return card
 
 
+class CardChanged(Exception):
+    """The card changed since it was read (another writer won): read it again and retry."""
+
+
 class SearchStore:
     """Reads and writes of the search table for one stage."""
 
-    def __init__(self, settings: Settings):
-        self.client = aws_client(settings, "dynamodb")
+    def __init__(self, settings: Settings, client: Any = None):
+        self.client = client or aws_client(settings, "dynamodb")
 
     @property
     def table(self) -> str:
         return str(SearchIndexModel.Meta.table_name)
 
-    # -- cards -------------------------------------------------------------
+    # -- cards, columns and counts (one transaction) ------------------------------
     def get_card(self, project_id: str) -> dict[str, Any] | None:
         got = self.client.get_item(
-            TableName=self.table, Key={"pk": {"S": card_pk(project_id)}, "sk": {"S": CARD_SK}}, ConsistentRead=True
+            TableName=self.table, Key=key_item(card_pk(project_id), CARD_SK), ConsistentRead=True
         )
         return _decode_card(got["Item"]) if "Item" in got else None
-
-    def put_card(self, card: dict[str, Any]) -> None:
-        self.client.put_item(TableName=self.table, Item=encode_card(card))
 
     def cards(self, project_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Cards by id (BatchGetItem, 100 keys a call; unprocessed keys retried)."""
         ids = list(dict.fromkeys(project_ids))
-        chunks = [ids[i : i + 100] for i in range(0, len(ids), 100)]
+        chunks = [[key_item(card_pk(i), CARD_SK) for i in ids[n : n + 100]] for n in range(0, len(ids), 100)]
         found: dict[str, dict[str, Any]] = {}
-        for items in _POOL.map(self._batch_get, chunks):
+        for items in _POOL.map(self._batch_get_keys, chunks):
             for item in items:
                 card = _decode_card(item)
                 found[card["project_id"]] = card
         return found
 
-    def _batch_get(self, ids: list[str]) -> list[dict[str, Any]]:
-        return self._batch_get_keys([{"pk": {"S": card_pk(i)}, "sk": {"S": CARD_SK}} for i in ids])
+    def swap_card(self, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+        """Replace ``old`` (as read; ``None`` = no card yet) by ``new``, moving the project's
+        column entries and its status count with it, atomically; ``CardChanged`` when the
+        card is no longer ``old`` (a racing writer: read again, retry)."""
+        version = int(old.get("ver") or 0) if old else 0
+        card_put: dict[str, Any] = {
+            "TableName": self.table,
+            "Item": encode_card({**new, "ver": version + 1}),
+        }
+        if old is None:
+            card_put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            card_put["ConditionExpression"] = "ver = :v" if version else "attribute_not_exists(ver) OR ver = :v"
+            card_put["ExpressionAttributeValues"] = {":v": {"N": str(version)}}
+        actions: list[dict[str, Any]] = [{"Put": card_put}]
+        before, after = set(column_keys(old or {})), set(column_keys(new))
+        actions += [{"Delete": {"TableName": self.table, "Key": key_item(*k)}} for k in sorted(before - after)]
+        actions += [{"Put": {"TableName": self.table, "Item": key_item(*k)}} for k in sorted(after - before)]
+        was = old["status"] if old is not None and indexed(old) else None
+        now = new["status"] if indexed(new) else None
+        if was != now:
+            bucket = bucket_of(new["project_id"])
+            for status, delta in ((was, -1), (now, 1)):
+                if status is not None:
+                    actions.append(
+                        {
+                            "Update": {
+                                "TableName": self.table,
+                                "Key": key_item(count_pk(status), bucket),
+                                "UpdateExpression": "ADD n :d",
+                                "ExpressionAttributeValues": {":d": {"N": str(delta)}},
+                            }
+                        }
+                    )
+        try:
+            self.client.transact_write_items(TransactItems=actions)
+        except ClientError as exc:
+            if condition_failed(exc) or transaction_conflict(exc):
+                raise CardChanged(new["project_id"]) from exc
+            raise
+
+    def count(self, status: str) -> int:
+        """Projects of ``status`` in the index (the sum of its per-bucket counts)."""
+        items = self._batch_get_keys([key_item(count_pk(status), b) for b in _buckets()])
+        return sum(int(i["n"]["N"]) for i in items if "n" in i)
+
+    # -- postings ------------------------------------------------------------------
+    def change_postings(
+        self,
+        project_id: str,
+        created: str,
+        old: dict[tuple[str, str], str],
+        new: dict[tuple[str, str], str],
+    ) -> None:
+        """Go from postings ``old`` to ``new`` (``(status, key) -> where``) for one project:
+        puts of the added or changed ones, deletes of the gone ones (BatchWriteItem, 25 a
+        call, in parallel). Puts and deletes are idempotent, so a replay or a retry after a
+        partial failure converges on the same postings."""
+        bucket = bucket_of(project_id)
+        requests: list[dict[str, Any]] = [
+            {"PutRequest": {"Item": posting_item(status, key, project_id, where, created, bucket)}}
+            for (status, key), where in sorted(new.items())
+            if old.get((status, key)) != where
+        ]
+        requests += [
+            {"DeleteRequest": {"Key": key_item(posting_pk(status, key, bucket), project_id)}}
+            for (status, key) in sorted(old.keys() - new.keys())
+        ]
+        list(_POOL.map(self._batch_write, [requests[n : n + 25] for n in range(0, len(requests), 25)]))
+
+    def postings(self, status: str, keys: list[str]) -> list[dict[str, tuple[str, str]]]:
+        """For each term or facet key: ``project_id -> (where, created)`` over all its buckets
+        (one paged Query per bucket, in parallel)."""
+        pks = [posting_pk(status, key, b) for key in keys for b in _buckets()]
+        found = dict(zip(pks, _POOL.map(self._query_all, pks), strict=True))
+        result = []
+        for key in keys:
+            merged: dict[str, tuple[str, str]] = {}
+            for b in _buckets():
+                for item in found[posting_pk(status, key, b)]:
+                    merged[item["sk"]["S"]] = (item["w"]["S"], item["c"]["S"])
+            result.append(merged)
+        return result
+
+    # -- walking a column in order ---------------------------------------------------
+    def walk_column(
+        self, status: str, name: str, *, descending: bool, after: str | None, page_size: int
+    ) -> Iterator[str]:
+        """Column sort keys of ``status`` in order (across buckets), strictly after ``after``:
+        one Query of ``page_size`` per bucket to start (in parallel), further pages as the
+        merge consumes them. Reads grow with what the caller consumes, not with the column."""
+
+        def pages(bucket: str, first: tuple[list[str], Any]) -> Iterator[str]:
+            keys, last = first
+            while True:
+                yield from keys
+                if not last:
+                    return
+                keys, last = self._column_page(status, name, bucket, descending, after, page_size, last)
+
+        firsts = list(
+            _POOL.map(lambda b: self._column_page(status, name, b, descending, after, page_size, None), _buckets())
+        )
+        streams = [pages(b, first) for b, first in zip(_buckets(), firsts, strict=True)]
+        return heapq.merge(*streams, reverse=descending)
+
+    def _column_page(
+        self, status: str, name: str, bucket: str, descending: bool, after: str | None, limit: int, start: Any
+    ) -> tuple[list[str], Any]:
+        values: dict[str, Any] = {":pk": {"S": column_pk(status, name, bucket)}}
+        condition = "pk = :pk"
+        if after is not None:
+            condition += " AND sk < :after" if descending else " AND sk > :after"
+            values[":after"] = {"S": after}
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": not descending,
+            "Limit": limit,
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        got = self.client.query(**kwargs)
+        return [item["sk"]["S"] for item in got.get("Items", [])], got.get("LastEvaluatedKey")
+
+    # -- low-level ---------------------------------------------------------------------
+    def _query_all(self, pk: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
+        }
+        while True:
+            got = self.client.query(**kwargs)
+            items += got.get("Items", [])
+            if not got.get("LastEvaluatedKey"):
+                return items
+            kwargs["ExclusiveStartKey"] = got["LastEvaluatedKey"]
 
     def _batch_get_keys(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
         request: dict[str, Any] = {self.table: {"Keys": keys}}
@@ -160,122 +382,19 @@ class SearchStore:
             request = got.get("UnprocessedKeys") or {}
         return items
 
-    def set_raised(self, project_id: str, status: str, raised_fen: int) -> None:
-        """Record a project's amount raised on its card and in its status's ``raised`` column."""
-        self.client.update_item(
-            TableName=self.table,
-            Key={"pk": {"S": card_pk(project_id)}, "sk": {"S": CARD_SK}},
-            UpdateExpression="SET raised_fen = :r",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":r": {"N": str(raised_fen)}},
-        )
-        self.set_columns(status, project_id, {"raised": raised_fen})
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        request: dict[str, Any] = {self.table: requests}
+        while request:
+            request = self.client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
 
-    # -- postings ------------------------------------------------------------
-    def change_postings(self, project_id: str, changes: list[tuple[str, str, str, bool]]) -> None:
-        """Apply ``(status, key, set_name, add)`` changes for one project: one UpdateItem per
-        posting item (its ``ADD``s and ``DELETE``s together), items in parallel.
-
-        Adding or deleting an id in a set is idempotent, so a replayed stream record or a
-        retried batch leaves the same index; no read-modify-write, no lost update."""
-        bucket = bucket_of(project_id)
-        by_item: dict[tuple[str, str], list[tuple[str, bool]]] = {}
-        for status, key, set_name, add in changes:
-            by_item.setdefault((status, key), []).append((set_name, add))
-
-        def apply(item: tuple[tuple[str, str], list[tuple[str, bool]]]) -> None:
-            (status, key), sets = item
-            names = {f"#s{n}": set_name for n, (set_name, _) in enumerate(sets)}
-            added = [f"#s{n} :id" for n, (_, add) in enumerate(sets) if add]
-            deleted = [f"#s{n} :id" for n, (_, add) in enumerate(sets) if not add]
-            expression = " ".join(
-                part
-                for part in (
-                    f"ADD {', '.join(added)}" if added else "",
-                    f"DELETE {', '.join(deleted)}" if deleted else "",
-                )
-                if part
-            )
-            self.client.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": posting_pk(status, key)}, "sk": {"S": bucket}},
-                UpdateExpression=expression,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={":id": {"SS": [project_id]}},
-            )
-
-        list(_POOL.map(apply, by_item.items()))
-
-    def postings(self, status: str, keys: list[str]) -> list[dict[str, set[str]]]:
-        """For each term or facet key: ``{"title": ids, "body": ids, "ids": ids}`` over all its buckets."""
-        found = self._all_buckets([posting_pk(status, key) for key in keys])
-        result = []
-        for key in keys:
-            sets: dict[str, set[str]] = {"title": set(), "body": set(), "ids": set()}
-            for item in found.get(posting_pk(status, key), []):
-                for name, ids in sets.items():
-                    if name in item:
-                        ids.update(item[name]["SS"])
-            result.append(sets)
-        return result
-
-    # -- columns -------------------------------------------------------------
-    def set_columns(self, status: str, project_id: str, values: dict[str, str | int]) -> None:
-        bucket = bucket_of(project_id)
-
-        def apply(name: str) -> None:
-            self.client.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": column_pk(status, name)}, "sk": {"S": bucket}},
-                UpdateExpression="SET #p = :v",
-                ExpressionAttributeNames={"#p": project_id},
-                ExpressionAttributeValues={":v": _encode_value(values[name])},
-            )
-
-        list(_POOL.map(apply, values))
-
-    def remove_columns(self, status: str, project_id: str, names: Iterable[str]) -> None:
-        bucket = bucket_of(project_id)
-
-        def apply(name: str) -> None:
-            self.client.update_item(
-                TableName=self.table,
-                Key={"pk": {"S": column_pk(status, name)}, "sk": {"S": bucket}},
-                UpdateExpression="REMOVE #p",
-                ExpressionAttributeNames={"#p": project_id},
-            )
-
-        list(_POOL.map(apply, names))
-
-    def columns(self, status: str, names: Iterable[str]) -> dict[str, dict[str, str | int]]:
-        """Every project's values of some sort columns (BatchGetItem of their buckets)."""
-        wanted = list(names)
-        found = self._all_buckets([column_pk(status, name) for name in wanted])
-        result: dict[str, dict[str, str | int]] = {}
-        for name in wanted:
-            values: dict[str, str | int] = {}
-            for item in found.get(column_pk(status, name), []):
-                for attr, value in item.items():
-                    if attr not in ("pk", "sk"):
-                        values[attr] = int(value["N"]) if "N" in value else value["S"]
-            result[name] = values
-        return result
-
-    def _all_buckets(self, pks: list[str]) -> dict[str, list[dict[str, Any]]]:
-        """Every bucket item of each partition key, by key: BatchGetItem on known keys (the
-        buckets are a fixed set), 100 keys a call, calls in parallel; never a Scan."""
-        keys = [{"pk": {"S": pk}, "sk": {"S": f"b{b:02d}"}} for pk in dict.fromkeys(pks) for b in range(BUCKETS)]
-        chunks = [keys[i : i + 100] for i in range(0, len(keys), 100)]
-        found: dict[str, list[dict[str, Any]]] = {}
-        for items in _POOL.map(self._batch_get_keys, chunks):
-            for item in items:
-                found.setdefault(item["pk"]["S"], []).append(item)
-        return found
-
-    # -- bulk load (benchmarks, rebuilds) -----------------------------------
-    def write_items(self, items: list[dict[str, Any]]) -> None:
+    # -- bulk load (benchmarks, rebuilds) -----------------------------------------------
+    def write_items(self, items: Iterable[dict[str, Any]]) -> None:
         """BatchWriteItem puts (25 a call, unprocessed items retried)."""
-        for start in range(0, len(items), 25):
-            request: dict[str, Any] = {self.table: [{"PutRequest": {"Item": i}} for i in items[start : start + 25]]}
-            while request:
-                request = self.client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+        batch: list[dict[str, Any]] = []
+        for item in items:
+            batch.append({"PutRequest": {"Item": item}})
+            if len(batch) == 25:
+                self._batch_write(batch)
+                batch = []
+        if batch:
+            self._batch_write(batch)

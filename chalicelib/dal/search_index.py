@@ -1,11 +1,17 @@
 """``SearchIndex`` on DynamoDB: postings intersected in memory, ranked, keyset-paged.
 
-A query reads, in parallel, the postings of each query term and filter (one
-Query per term, all its buckets), intersects them starting from the
-smallest, scores title/body matches, then ranks the candidates: up to
-``CARD_LOOKUP_MAX`` candidates by fetching their cards (one BatchGetItem),
-more by reading the one sort column the order needs (one Query). Only the
-page's cards are fetched to answer. No Scan anywhere.
+* A listing (no words, no filters) walks the sort order's column: one short Query
+  per bucket from the cursor, merged; ``total`` is the status's count. Its reads
+  do not grow with the number of projects.
+* A query with words or filters reads the postings of each term/filter (one paged
+  Query per bucket, in parallel; reads grow with the projects that match each
+  term, never with the platform), intersects them starting from the smallest and
+  scores title/body matches. Relevance and newest rank from the postings alone
+  (they carry ``created_at``); most raised and ending soon rank up to
+  ``CARD_LOOKUP_MAX`` candidates from their cards, more by walking the column in
+  order and keeping the candidates until the page is full.
+
+Only the page's cards are fetched to answer. No Scan anywhere.
 
 This is the DynamoDB implementation of ``SearchIndex``
 (``chalicelib.logic.search.index``); the table, its keys and its wire format
@@ -14,12 +20,25 @@ belong to ``chalicelib.dal.search``.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 from chalicelib.config import Settings
-from chalicelib.dal.search import SearchStore, bucket_of, column_item, encode_card, posting_item
+from chalicelib.dal.search import (
+    CardChanged,
+    SearchStore,
+    bucket_of,
+    column_keys,
+    column_sk,
+    count_item,
+    encode_card,
+    indexed,
+    key_item,
+    posting_item,
+    project_of_column_sk,
+)
 from chalicelib.dal.totals import read_totals
 from chalicelib.logic.search.analysis import query_terms, relevance
 from chalicelib.logic.search.model import (
@@ -33,138 +52,198 @@ from chalicelib.logic.search.model import (
 )
 
 CARD_LOOKUP_MAX = 100
-COLUMNS_BY_SORT = {
-    Sort.RELEVANCE: ("created",),
-    Sort.NEWEST: ("created",),
-    Sort.MOST_RAISED: ("raised", "created"),
-    Sort.ENDING_SOON: ("end",),
+WALK_PAGE = 200  # column entries per Query when walking for a filtered candidate set
+ATTEMPTS = 8  # a card lost to racing writers is read again and retried this many times
+COLUMN_OF_SORT = {
+    Sort.RELEVANCE: "created",
+    Sort.NEWEST: "created",
+    Sort.MOST_RAISED: "raised",
+    Sort.ENDING_SOON: "end",
 }
-ALL_COLUMNS = ("created", "end", "raised")
 
 
-def _postings_of(
-    status: str, title_terms: set[str], body_terms: set[str], facets: set[str]
-) -> set[tuple[str, str, str]]:
-    found = {(status, f"t:{t}", "title") for t in title_terms}
-    found |= {(status, f"t:{t}", "body") for t in body_terms}
-    found |= {(status, f"f:{f}", "ids") for f in facets}
+def _postings_of(card: dict[str, Any] | None) -> dict[tuple[str, str], str]:
+    """``(status, key) -> where`` of every posting a card's project is indexed under."""
+    if not indexed(card):
+        return {}
+    assert card is not None
+    status = card["status"]
+    found = {(status, f"f:{f}"): "f" for f in card["facets"] if f != "*"}
+    found.update({(status, f"t:{t}"): "b" for t in card["body_terms"]})
+    found.update({(status, f"t:{t}"): "t" for t in card["title_terms"]})
     return found
 
 
+def _cursor_sk(sort: Sort, after: tuple[Any, ...]) -> str:
+    """The column sort key of a cursor (the sort key tuple of the last result served)."""
+    if sort is Sort.MOST_RAISED:
+        raised, created, pid = after
+        return column_sk("raised", project_id=pid, created=created, end="", raised=raised)
+    if sort is Sort.ENDING_SOON:
+        end, pid = after
+        return column_sk("end", project_id=pid, created="", end=end, raised=0)
+    created, pid = after[-2:]
+    return column_sk("created", project_id=pid, created=created, end="", raised=0)
+
+
 class DynamoSearchIndex:
-    def __init__(self, settings: Settings):
-        self.store = SearchStore(settings)
+    def __init__(self, settings: Settings, store: SearchStore | None = None):
+        self.store = store or SearchStore(settings)
 
     # -- writes (the indexer) -----------------------------------------------
     def upsert(self, doc: ProjectDocument) -> None:
-        card = self.store.get_card(doc.project_id)
-        if card and card.get("updated_at", "") > doc.updated_at:
-            return  # a late, older version of the project: the index already has a newer one
-        old = _postings_of(card["status"], card["title_terms"], card["body_terms"], card["facets"]) if card else set()
-        if doc.searchable:
-            terms = doc.terms()
-            new = _postings_of(doc.status, set(terms.title), set(terms.body), doc.facets())
-        else:
-            terms, new = None, set()
-        changes = [(s, k, n, True) for (s, k, n) in new - old] + [(s, k, n, False) for (s, k, n) in old - new]
-        # Postings and columns first, the card last: if this is interrupted the card still
-        # describes the old postings, so the retry computes the same diff (ADD/DELETE are idempotent).
-        self.store.change_postings(doc.project_id, changes)
-        raised = read_totals(doc.project_id, doc.counter_shards).amount_fen
-        if card and card["facets"] and (not doc.searchable or card["status"] != doc.status):
-            self.store.remove_columns(card["status"], doc.project_id, ALL_COLUMNS)
-        if doc.searchable:
-            self.store.set_columns(
-                doc.status, doc.project_id, {"created": doc.created_at, "end": doc.end_at, "raised": raised}
-            )
-        self.store.put_card(_card(doc, raised))
+        for _ in range(ATTEMPTS):
+            card = self.store.get_card(doc.project_id)
+            if card and card.get("updated_at", "") > doc.updated_at:
+                return  # a late, older version of the project: the index already has a newer one
+            raised = read_totals(doc.project_id, doc.counter_shards).amount_fen if doc.searchable else 0
+            new = _card(doc, raised)
+            # Postings first, the card last: if this is interrupted the card still describes
+            # the old postings, so the retry computes the same diff (puts/deletes are idempotent).
+            self.store.change_postings(doc.project_id, doc.created_at, _postings_of(card), _postings_of(new))
+            try:
+                self.store.swap_card(card, new)
+                return
+            except CardChanged:
+                continue
+        raise CardChanged(doc.project_id)
 
     def remove(self, project_id: str, *, updated_at: str) -> None:
-        card = self.store.get_card(project_id)
-        if card is None:
-            return
-        tombstone = {**card, "status": "deleted", "updated_at": max(updated_at, card.get("updated_at", ""))}
-        old = _postings_of(card["status"], card["title_terms"], card["body_terms"], card["facets"])
-        self.store.change_postings(project_id, [(s, k, n, False) for (s, k, n) in old])
-        if card["facets"]:
-            self.store.remove_columns(card["status"], project_id, ALL_COLUMNS)
-        self.store.put_card({**tombstone, "title_terms": set(), "body_terms": set(), "facets": set()})
+        for _ in range(ATTEMPTS):
+            card = self.store.get_card(project_id)
+            if card is None:
+                return
+            tombstone = {
+                **card,
+                "status": "deleted",
+                "updated_at": max(updated_at, card.get("updated_at", "")),
+                "title_terms": set(),
+                "body_terms": set(),
+                "facets": set(),
+            }
+            self.store.change_postings(project_id, card.get("created_at", ""), _postings_of(card), {})
+            try:
+                self.store.swap_card(card, tombstone)
+                return
+            except CardChanged:
+                continue
+        raise CardChanged(project_id)
 
-    def refresh_raised(self, project_id: str) -> None:
-        card = self.store.get_card(project_id)
-        if card is None or not card["facets"]:
-            return  # not searchable now; upsert reads the totals when it becomes so
-        self.store.set_raised(project_id, card["status"], read_totals(project_id).amount_fen)
+    def refresh_raised(self, project_id: str, raised_fen: int | None = None) -> None:
+        """One transaction on three small items (card, old and new ``raised`` column entries)."""
+        raised = read_totals(project_id).amount_fen if raised_fen is None else raised_fen
+        for _ in range(ATTEMPTS):
+            card = self.store.get_card(project_id)
+            if not indexed(card) or card is None or int(card.get("raised_fen") or 0) == raised:
+                return  # not searchable now (upsert reads the totals when it becomes so), or current
+            try:
+                self.store.swap_card(card, {**card, "raised_fen": raised})
+                return
+            except CardChanged:
+                continue
+        raise CardChanged(project_id)
 
     # -- reads ----------------------------------------------------------------
     def search(self, query: SearchQuery) -> SearchPage:
         terms = query_terms(query.q)
         keys = [f"t:{t}" for t in terms] + [f"f:{f}" for f in query.facets()]
-        postings = self.store.postings(query.status, keys or ["f:*"])
-        in_title: dict[str, set[str]] = {}
-        in_body: dict[str, set[str]] = {}
-        matched: list[set[str]] = []
-        for key, sets in zip(keys or ["f:*"], postings, strict=True):
+        if not keys:
+            return self._listing(query)
+        postings = self.store.postings(query.status, keys)
+        where: dict[str, dict[str, str]] = {}
+        created: dict[str, str] = {}
+        for key, found in zip(keys, postings, strict=True):
             if key.startswith("t:"):
-                in_title[key[2:]], in_body[key[2:]] = sets["title"], sets["body"]
-                matched.append(sets["title"] | sets["body"])
-            else:
-                matched.append(sets["ids"])
-        matched.sort(key=len)
-        candidates = set(matched[0]).intersection(*matched[1:]) if matched else set()
+                where[key[2:]] = {pid: w for pid, (w, _) in found.items()}
+            created.update({pid: c for pid, (_, c) in found.items()})
+        matched = sorted((set(found) for found in postings), key=len)
+        candidates = set(matched[0]).intersection(*matched[1:])
         if not candidates:
             return SearchPage(hits=[], total=0, has_more=False)
+        scores = {
+            pid: relevance(
+                terms,
+                {t for t in terms if where[t][pid] == "t"},
+                {t for t in terms if where[t][pid] == "b"},
+            )
+            for pid in candidates
+        }
+        cards: dict[str, dict[str, Any]] = {}
+        if query.sort in (Sort.RELEVANCE, Sort.NEWEST):
+            ordered = [
+                sort_key(query.sort, project_id=pid, score=scores[pid], created=created[pid], end="", raised=0)
+                for pid in candidates
+            ]
+        elif len(candidates) <= CARD_LOOKUP_MAX:
+            cards = {pid: c for pid, c in self.store.cards(candidates).items() if c["status"] == query.status}
+            ordered = [_card_sort_key(query.sort, c, scores[c["project_id"]]) for c in cards.values()]
+        else:
+            return self._walk(query, candidates=candidates, total=len(candidates), scores=scores)
+        if query.after is not None:
+            ordered = [k for k in ordered if comes_after(k, query.after, query.sort)]
+        ordered.sort(reverse=query.sort.descending)
+        page = ordered[: query.limit + 1]
+        return self._page(query, page, scores, cards, total=len(candidates))
 
-        values, cards = self._sort_values(query, candidates)
-        ranked: list[tuple[tuple[Any, ...], int, str]] = []
-        for pid in candidates:
-            if pid not in values:
-                continue  # mid-indexing: postings written, card/columns not yet
-            score = relevance(terms, {t for t in terms if pid in in_title[t]}, {t for t in terms if pid in in_body[t]})
-            created, end, raised = values[pid]
-            order = sort_key(query.sort, project_id=pid, score=score, created=created, end=end, raised=raised)
-            if query.after is None or comes_after(order, query.after, query.sort):
-                ranked.append((order, score, pid))
-        ranked.sort(reverse=query.sort.descending)
-        page = ranked[: query.limit]
-        missing = [pid for _, _, pid in page if pid not in cards]
+    def _listing(self, query: SearchQuery) -> SearchPage:
+        return self._walk(query, candidates=None, total=self.store.count(query.status), scores={})
+
+    def _walk(
+        self, query: SearchQuery, *, candidates: set[str] | None, total: int, scores: dict[str, int]
+    ) -> SearchPage:
+        """Walk the sort order's column from the cursor, keeping ``candidates`` (all when None)."""
+        name = COLUMN_OF_SORT[query.sort]
+        after = _cursor_sk(query.sort, query.after) if query.after is not None else None
+        page_size = query.limit + 1 if candidates is None else WALK_PAGE
+        entries: Iterator[str] = self.store.walk_column(
+            query.status, name, descending=query.sort.descending, after=after, page_size=page_size
+        )
+        if candidates is not None:
+            entries = (sk for sk in entries if project_of_column_sk(sk) in candidates)
+        chosen = list(islice(entries, query.limit + 1))
+        cards = self.store.cards(project_of_column_sk(sk) for sk in chosen[: query.limit])
+        keys = [
+            _card_sort_key(query.sort, cards[pid], scores.get(pid, 0)) if pid in cards else (pid,)
+            for pid in map(project_of_column_sk, chosen)
+        ]
+        return self._page(query, keys, scores, cards, total=total, ordered=True)
+
+    def _page(
+        self,
+        query: SearchQuery,
+        keys: list[tuple[Any, ...]],
+        scores: dict[str, int],
+        cards: dict[str, dict[str, Any]],
+        *,
+        total: int,
+        ordered: bool = False,
+    ) -> SearchPage:
+        page = keys[: query.limit]
+        missing = [k[-1] for k in page if k[-1] not in cards]
         if missing:
-            cards.update(self.store.cards(missing))
+            cards = {**cards, **self.store.cards(missing)}
         hits = [
-            _hit(cards[pid], score, key)
-            for key, score, pid in page
-            if pid in cards and cards[pid]["status"] == query.status
+            _hit(cards[k[-1]], scores.get(k[-1], 0), k)
+            for k in page
+            if k[-1] in cards and cards[k[-1]]["status"] == query.status
         ]
         return SearchPage(
             hits=hits,
-            total=len(values),
-            has_more=len(ranked) > query.limit,
-            last_key=page[-1][0] if page else None,
+            total=total,
+            has_more=len(keys) > query.limit,
+            last_key=page[-1] if page else None,
         )
 
-    def _sort_values(
-        self, query: SearchQuery, candidates: set[str]
-    ) -> tuple[dict[str, tuple[str, str, int]], dict[str, dict[str, Any]]]:
-        """``pid -> (created, end, raised)`` for the candidates, and any cards fetched."""
-        if len(candidates) <= CARD_LOOKUP_MAX:
-            cards = self.store.cards(candidates)
-            values = {
-                pid: (c.get("created_at", ""), c.get("end_at", ""), int(c.get("raised_fen", 0)))
-                for pid, c in cards.items()
-                if c["status"] == query.status
-            }
-            return values, cards
-        names = COLUMNS_BY_SORT[query.sort]
-        columns = self.store.columns(query.status, names)
-        values = {}
-        for pid in candidates:
-            if any(pid not in columns[n] for n in names):
-                continue
-            created = str(columns["created"][pid]) if "created" in columns else ""
-            end = str(columns["end"][pid]) if "end" in columns else ""
-            raised = int(columns["raised"][pid]) if "raised" in columns else 0
-            values[pid] = (created, end, raised)
-        return values, {}
+
+def _card_sort_key(sort: Sort, card: dict[str, Any], score: int) -> tuple[Any, ...]:
+    return sort_key(
+        sort,
+        project_id=card["project_id"],
+        score=score,
+        created=card.get("created_at", ""),
+        end=card.get("end_at", ""),
+        raised=int(card.get("raised_fen") or 0),
+    )
 
 
 def _card(doc: ProjectDocument, raised: int) -> dict[str, Any]:
@@ -194,26 +273,24 @@ def _card(doc: ProjectDocument, raised: int) -> dict[str, Any]:
     }
 
 
-def bulk_index_items(docs: Iterable[tuple[ProjectDocument, int]]) -> list[dict[str, Any]]:
+def bulk_index_items(docs: Iterable[tuple[ProjectDocument, int]]) -> Iterator[dict[str, Any]]:
     """Every item of a freshly built index of ``(document, amount raised)`` pairs, in stored
-    form for BatchWriteItem: the same postings, columns and cards the indexer writes one
-    project at a time (rebuilds after an analysis change; benchmarks)."""
-    postings: dict[tuple[str, str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    columns: dict[tuple[str, str, str], dict[str, str | int]] = defaultdict(dict)
-    items = []
+    form for BatchWriteItem, one project at a time (a generator: a million projects never
+    sit in memory): the same cards, postings, columns and counts the indexer writes
+    (rebuilds after an analysis change; benchmarks; the item-size test)."""
+    counts: Counter[tuple[str, str]] = Counter()
     for doc, raised in docs:
         card = _card(doc, raised)
-        items.append(encode_card(card))
-        if not doc.searchable:
-            continue
+        yield encode_card({**card, "ver": 1})
         bucket = bucket_of(doc.project_id)
-        for status, key, set_name in _postings_of(doc.status, card["title_terms"], card["body_terms"], card["facets"]):
-            postings[(status, key, bucket)][set_name].add(doc.project_id)
-        for name, value in (("created", doc.created_at), ("end", doc.end_at), ("raised", raised)):
-            columns[(doc.status, name, bucket)][doc.project_id] = value
-    items += [posting_item(status, key, bucket, sets) for (status, key, bucket), sets in postings.items()]
-    items += [column_item(status, name, bucket, values) for (status, name, bucket), values in columns.items()]
-    return items
+        for (status, key), where in sorted(_postings_of(card).items()):
+            yield posting_item(status, key, doc.project_id, where, doc.created_at, bucket)
+        for pk, sk in column_keys(card):
+            yield key_item(pk, sk)
+        if indexed(card):
+            counts[(doc.status, bucket_of(doc.project_id))] += 1
+    for (status, bucket), n in sorted(counts.items()):
+        yield count_item(status, bucket, n)
 
 
 def _hit(card: dict[str, Any], score: int, key: tuple[Any, ...]) -> SearchHit:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
 from chalicelib.dal.base import GongyiModel
 from chalicelib.dal.conditions import condition_failed
@@ -33,6 +33,10 @@ class ProjectCounterModel(GongyiModel):
     donation_count = NumberAttribute(default=0)
     donor_count = NumberAttribute(default=0)
     imported_fen = NumberAttribute(null=True)  # the part of amount_fen that came in by import (issue 16)
+    # The public snapshot item (``project_id#total``): when its shards were read, and the
+    # first page of paid donations (serialized DonationModel items, newest first).
+    as_of = NumberAttribute(null=True)
+    recent = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(project_id: str, shard: int) -> str:
@@ -134,3 +138,76 @@ def raise_counter_shards(project_id: str, counter_shards: int, updated_at: str) 
         except ProjectModel.DoesNotExist:
             raise ProjectMissing(project_id) from None
         raise ShardCountNotRaised(project_id) from exc
+
+
+# -- the public snapshot ----------------------------------------------------------------------
+#
+# Page views outnumber gifts 10-100x in a surge. Public reads (project page, totals, first
+# page of donations, campaign) read one snapshot item per project, eventually consistent,
+# instead of every shard: the donations-stream consumer refreshes it (once per project per
+# batch) from a consistent read of the shards. See docs/scale.md.
+
+SNAPSHOT = "total"
+
+
+def snapshot_key(project_id: str) -> str:
+    return f"{project_id}#{SNAPSHOT}"
+
+
+def write_snapshot(project_id: str, totals: Totals, as_of: int, recent: list[dict[str, Any]] | None) -> bool:
+    """Store the snapshot read at ``as_of`` (ns); False when a newer one is there already
+    (two consumers racing: the later read wins, whatever order the writes land in)."""
+    import json  # noqa: PLC0415
+
+    item = ProjectCounterModel(
+        counter_key=snapshot_key(project_id),
+        project_id=project_id,
+        amount_fen=totals.amount_fen,
+        donation_count=totals.donation_count,
+        donor_count=totals.donor_count,
+        as_of=as_of,
+        recent=json.dumps(recent, ensure_ascii=False, separators=(",", ":")) if recent is not None else None,
+    )
+    try:
+        item.save(condition=ProjectCounterModel.as_of.does_not_exist() | (ProjectCounterModel.as_of < as_of))
+    except PutError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def _snapshot_totals(item: ProjectCounterModel) -> Totals:
+    return Totals(int(item.amount_fen or 0), int(item.donation_count or 0), int(item.donor_count or 0))
+
+
+def read_snapshot(project_id: str, shards: int) -> Totals:
+    """The project's totals as last published (one eventually consistent GetItem); the sum
+    of the shards before the first gift's snapshot exists."""
+    try:
+        return _snapshot_totals(ProjectCounterModel.get(snapshot_key(project_id)))
+    except ProjectCounterModel.DoesNotExist:
+        return read_totals(project_id, shards)
+
+
+def read_snapshots(shards_by_project: dict[str, int]) -> dict[str, Totals]:
+    """Totals of many projects: one BatchGetItem of their snapshots (100 a call)."""
+    found = {
+        str(item.project_id): _snapshot_totals(item)
+        for item in ProjectCounterModel.batch_get([snapshot_key(p) for p in shards_by_project])
+    }
+    for project_id, shards in shards_by_project.items():
+        if project_id not in found:
+            found[project_id] = read_totals(project_id, shards)
+    return found
+
+
+def recent_snapshot(project_id: str) -> list[dict[str, Any]] | None:
+    """The first page of paid donations stored with the snapshot (None before the first one)."""
+    import json  # noqa: PLC0415
+
+    try:
+        item = ProjectCounterModel.get(snapshot_key(project_id))
+    except ProjectCounterModel.DoesNotExist:
+        return None
+    return json.loads(item.recent) if item.recent else None

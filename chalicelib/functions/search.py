@@ -1,8 +1,10 @@
 """Stream consumers that keep search fresh.
 
 - ``search_index_projects`` (projects stream): upserts or removes each changed project.
-- ``search_refresh_raised`` (donations stream): re-reads the totals of projects whose
-  donations were paid or refunded, once per project per batch.
+- ``search_refresh_raised`` (donations stream): for each project whose donations were
+  paid or refunded, once per project per batch, re-reads its shards into its public
+  snapshot (``logic.projects.snapshots``: what public GETs read) and its amount raised
+  into the search index.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def index_projects(settings: Settings, event: Any) -> dict[str, Any]:
 def refresh_raised(settings: Settings, event: Any) -> dict[str, Any]:
     """Refresh each project's amount raised once per batch; a project whose refresh fails
     reports every record of it for retry (refreshing is idempotent)."""
+    from chalicelib.logic.projects.snapshots import refresh_public_snapshot
     from chalicelib.logic.search.indexer import projects_with_new_totals
     from chalicelib.logic.search.service import index_for
 
@@ -39,7 +42,9 @@ def refresh_raised(settings: Settings, event: Any) -> dict[str, Any]:
         for project_id in projects_with_new_totals([record.raw_event]):
             if project_id not in refreshed:
                 refreshed[project_id] = False
-                index.refresh_raised(project_id)
+                totals = refresh_public_snapshot(project_id)
+                if totals is not None:
+                    index.refresh_raised(project_id, totals.amount_fen)
                 refreshed[project_id] = True
             elif not refreshed[project_id]:
                 raise RuntimeError(f"refreshing {project_id} failed earlier in this batch")

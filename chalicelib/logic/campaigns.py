@@ -17,7 +17,7 @@ from chalicelib.dal.campaigns import CampaignModel as CampaignModel  # re-export
 from chalicelib.dal.campaigns import CampaignProjectModel
 from chalicelib.dal.projects import ProjectModel
 from chalicelib.dal.totals import Totals as Totals
-from chalicelib.dal.totals import read_totals
+from chalicelib.dal.totals import read_snapshots
 from chalicelib.errors import Conflict
 from chalicelib.ids import new_id
 
@@ -82,8 +82,11 @@ def campaign_detail(campaign_id: str) -> CampaignDetail:
     rows: list[tuple[ProjectModel, Totals]] = []
     total = Totals()
     members = campaign_store.members_of(campaign_id)
-    for project in project_store.get_projects([m.project_id for m in members]):
-        totals = read_totals(project.project_id, int(project.counter_shards or 1))
+    projects = project_store.get_projects([m.project_id for m in members])
+    # One snapshot per project (one BatchGetItem per 100), not every shard of every project.
+    snapshots = read_snapshots({p.project_id: int(p.counter_shards or 1) for p in projects})
+    for project in projects:
+        totals = snapshots[project.project_id]
         rows.append((project, totals))
         total = total + totals
     return CampaignDetail(campaign=campaign, projects=rows, totals=total)

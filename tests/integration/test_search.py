@@ -257,3 +257,40 @@ def test_the_stream_handler_indexes_projects(client: Any, aws: Any) -> None:
     result = client.lambda_.invoke(PROJECTS_HANDLER, event)
     assert result.payload == {"batchItemFailures": []}
     assert client.http.get("/projects?q=%E9%BB%84%E5%86%88").json_body["total"] == 1  # 黄冈
+
+
+@pytest.mark.slow
+def test_large_candidate_sets_and_listings_walk_the_columns_in_order(index: Any, aws: Any) -> None:
+    from chalicelib.dal.search import SearchStore
+    from chalicelib.dal.search_index import bulk_index_items
+    from chalicelib.logic.search.model import ProjectDocument
+    from tests.search_oracle import brute_force
+
+    # Given 150 projects (more than the card look-up handles) with varied amounts raised and end times
+    projects = [
+        build_project(
+            title="乡村振兴" if n % 10 else "图书馆",
+            created_at=f"2026-01-01T00:{n // 60:02d}:{n % 60:02d}Z",
+            end_at=f"2026-06-{1 + n % 28:02d}T00:00:00Z",
+        )
+        for n in range(150)
+    ]
+    raised = {p.project_id: (n * 7919) % 1000 * 100 for n, p in enumerate(projects)}
+    SearchStore(aws).write_items(
+        bulk_index_items((ProjectDocument.from_project(p), raised[p.project_id]) for p in projects)
+    )
+    rows = [p.attribute_values for p in projects]
+    for q, sort in (("振兴", Sort.MOST_RAISED), ("振兴", Sort.ENDING_SOON), ("", Sort.MOST_RAISED), ("", Sort.NEWEST)):
+        # When every page is read
+        served: list[str] = []
+        cursor = None
+        while True:
+            page, cursor, _ = search_projects(
+                index, SearchRequest(q=q, sort=sort.value, limit="40", cursor=cursor), cursor_key=KEY
+            )
+            served += [h.project_id for h in page.hits]
+            if cursor is None:
+                break
+        # Then the pages are the brute-force answer, and total counts every match
+        assert served == brute_force(rows, SearchQuery(q=q, sort=sort), raised=raised), (q, sort)
+        assert page.total == len(served)

@@ -8,9 +8,11 @@ unmetered twins, ``dal.feedback.feedback_of_month`` and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from chalicelib.dal.complaints import ComplaintModel
 from chalicelib.dal.compliance.meter import ReadMeter
-from chalicelib.dal.donations import DonationModel
+from chalicelib.dal.donations import PAID_MONTH_SHARDS, DonationModel
 from chalicelib.dal.feedback import FeedbackModel
 
 
@@ -24,9 +26,10 @@ def complaints_of_month(month: str, meter: ReadMeter) -> list[ComplaintModel]:
     return meter.drain(ComplaintModel.by_month.query(month))
 
 
-def paid_donations_of_month(month: str, shards: int, meter: ReadMeter) -> list[DonationModel]:
-    """Donations paid in ``month`` (Shanghai), merged from the ``by_paid_month`` shards ``YYYY-MM#0..shards-1``."""
-    found: list[DonationModel] = []
-    for shard in range(shards):
-        found += [d for d in meter.drain(DonationModel.by_paid_month.query(f"{month}#{shard}")) if d.status == "paid"]
-    return found
+def paid_donations_of_month(month: str, meter: ReadMeter, *, page_size: int = 500) -> Iterator[DonationModel]:
+    """Donations paid in ``month`` (Shanghai), shard after shard of ``by_paid_month``
+    (``YYYY-MM#0..PAID_MONTH_SHARDS-1``), one page of Query at a time: a generator, so the
+    caller's memory holds one page, however many gifts the month had."""
+    for shard in range(PAID_MONTH_SHARDS):
+        results = DonationModel.by_paid_month.query(f"{month}#{shard}", page_size=page_size)
+        yield from (d for d in meter.stream(results) if d.status == "paid")

@@ -35,9 +35,6 @@ from chalicelib.logic.compliance.report_figures import (
 from chalicelib.logic.compliance.report_formats import to_csv, to_html, to_json
 from chalicelib.logic.compliance.runner import JobContext
 
-# A donation's paid-month shard is its counter shard, and a project's counter_shards may be raised
-# up to 1,000 (POST /projects/{project_id}/shards). An empty shard costs one empty Query, once a month.
-PAID_MONTH_SHARDS = 1000
 PROJECT_STATUSES = ("draft", "pending_review", "online", "offline", "rejected", "ended", "closed")
 
 
@@ -76,10 +73,11 @@ def gather(month: str, ctx: JobContext) -> dict[str, Any]:
             )
             for c in complaints_of_month(month, meter)
         ],
-        "donations": [
-            DonationFacts(d.project_id, d.channel, int(d.amount_fen))
-            for d in paid_donations_of_month(month, PAID_MONTH_SHARDS, meter)
-        ],
+        # A generator, consumed once by ``donation_totals``: the month's gifts stream through
+        # page by page (memory holds one Query page and the per-project sums, never the gifts).
+        "donations": (
+            DonationFacts(d.project_id, d.channel, int(d.amount_fen)) for d in paid_donations_of_month(month, meter)
+        ),
     }
 
 

@@ -10,7 +10,7 @@ from chalicelib.clock import to_iso, utcnow
 from chalicelib.config import Settings
 from chalicelib.cursors import decode_cursor, encode_cursor
 from chalicelib.dal.donations import DonationModel, donations_of_donor, find_donation, paid_donations_page
-from chalicelib.dal.totals import Totals, read_totals
+from chalicelib.dal.totals import Totals, read_snapshot
 from chalicelib.errors import NotFound
 from chalicelib.logic.donations.project import project_snapshot
 from chalicelib.privacy import mask_phone
@@ -57,9 +57,15 @@ def public_donations(
     settings: Settings, project_id: str, *, limit: int, cursor: str | None
 ) -> tuple[list[DonationModel], str | None]:
     """Paid donations of a project, newest first, and the cursor of the next page."""
+    from chalicelib.logic.projects.snapshots import recent_paid_donations
+
     project = project_snapshot(project_id, settings.project_cache_seconds)
     before = _position(cursor)
-    page = paid_donations_page(project_id, project.counter_shards, limit=limit + 1, before=before)
+    # The first page comes from the project's snapshot (one read, whatever its shards);
+    # later pages merge the shards (rarer, and cached by the CDN like the first).
+    page = recent_paid_donations(project_id, limit) if before is None else None
+    if page is None:
+        page = paid_donations_page(project_id, project.counter_shards, limit=limit + 1, before=before)
     more = len(page) > limit
     page = page[:limit]
     return page, _next_cursor(page) if more else None
@@ -75,8 +81,8 @@ def my_donations(sub: str, *, limit: int, cursor: str | None) -> tuple[list[dict
 
 
 def project_totals(settings: Settings, project_id: str) -> Totals:
-    project_snapshot(project_id, settings.project_cache_seconds)  # 404 for an unknown project
-    return read_totals(project_id)
+    project = project_snapshot(project_id, settings.project_cache_seconds)  # 404 for an unknown project
+    return read_snapshot(project_id, int(project.counter_shards or 1))
 
 
 # A page's position is (created_at, donation_id) of its last donation.

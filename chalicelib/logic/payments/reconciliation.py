@@ -55,7 +55,7 @@ def _ours(settings: Settings, provider: str, day: date) -> dict[str, DonationMod
     start = datetime.combine(day, time.min, SHANGHAI)
     end = start + timedelta(days=1) - timedelta(microseconds=1)
     months = sorted({f"{start:%Y-%m}", f"{end:%Y-%m}"})
-    found = reconciliations.paid_between(to_iso(start), to_iso(end), months, settings.default_counter_shards)
+    found = reconciliations.paid_between(to_iso(start), to_iso(end), months)
     return {d.provider_txn_id: d for d in found if d.channel == provider and d.provider_txn_id}
 
 

@@ -11,7 +11,7 @@ from chalicelib.dal import projects as project_store
 from chalicelib.dal.feedback import FeedbackModel
 from chalicelib.dal.orgs import OrgModel
 from chalicelib.dal.projects import ProjectModel
-from chalicelib.dal.totals import Totals, read_totals
+from chalicelib.dal.totals import Totals, read_snapshot
 from chalicelib.logic.visibility import require_visible
 
 FEEDBACK_ON_PAGE = 20
@@ -35,7 +35,7 @@ def project_page(project: ProjectModel) -> ProjectPage:
     """Everything the public page of ``project`` shows beside the project itself."""
     return ProjectPage(
         project=project,
-        totals=read_totals(project.project_id, int(project.counter_shards or 1)),
+        totals=read_snapshot(project.project_id, int(project.counter_shards or 1)),
         raising_org=_find_org(project.org_id),
         executing_org=_find_org(project.executor_org_id),
         feedback=feedback_store.feedback_of(project.project_id, limit=FEEDBACK_ON_PAGE),

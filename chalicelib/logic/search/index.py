@@ -22,8 +22,8 @@ class SearchIndex(Protocol):
     def remove(self, project_id: str, *, updated_at: str) -> None:
         """Forget a deleted project."""
 
-    def refresh_raised(self, project_id: str) -> None:
-        """Re-read the project's amount raised (for ``most_raised``)."""
+    def refresh_raised(self, project_id: str, raised_fen: int | None = None) -> None:
+        """Record the project's amount raised (for ``most_raised``); re-read it when not given."""
 
     def search(self, query: SearchQuery) -> SearchPage:
         """One page of results in the query's order, starting after ``query.after``."""
