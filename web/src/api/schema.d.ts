@@ -243,6 +243,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/enterprises": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply as a 爱心企业 (the applicant administers it) */
+        post: operations["post_enterprises"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/enterprises/{enterprise_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An enterprise's page: teams, members' giving (masked), its pools */
+        get: operations["get_enterprises_enterprise_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/enterprises/{enterprise_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve an enterprise (platform admin) */
+        post: operations["post_enterprises_enterprise_id_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/enterprises/{enterprise_id}/invitation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The invitation code employees join with (the enterprise's admin) */
+        get: operations["get_enterprises_enterprise_id_invitation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/enterprises/{enterprise_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Join an enterprise with its invitation code */
+        post: operations["post_enterprises_enterprise_id_members"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -374,6 +459,74 @@ export interface paths {
         get: operations["get_ledger_public_key"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/match-pools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a 配捐 match pool (platform admin, or an approved enterprise for its own pool) */
+        post: operations["post_match_pools"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/match-pools/{pool_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A match pool */
+        get: operations["get_match_pools_pool_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/match-pools/{pool_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a pool */
+        post: operations["post_match_pools_pool_id_close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/match-pools/{pool_id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add budget and/or matched hours to an open pool */
+        post: operations["post_match_pools_pool_id_extend"];
         delete?: never;
         options?: never;
         head?: never;
@@ -587,6 +740,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/payments/reconciliations/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The day's reconciliation against the providers' bills (对账) */
+        get: operations["get_payments_reconciliations_day"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/payments/{provider}/notify": {
         parameters: {
             query?: never;
@@ -598,6 +768,23 @@ export interface paths {
         put?: never;
         /** Payment notification from wechat, alipay or sandbox (provider formats) */
         post: operations["post_payments_provider_notify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/{provider}/refund-notify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund notification from wechat (REFUND.SUCCESS / ABNORMAL / CLOSED) */
+        post: operations["post_payments_provider_refund_notify"];
         delete?: never;
         options?: never;
         head?: never;
@@ -881,6 +1068,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/projects/{project_id}/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's top teams */
+        get: operations["get_projects_project_id_teams"];
+        put?: never;
+        /** Start a 一起捐 team for an online project (any signed-in donor) */
+        post: operations["post_projects_project_id_teams"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/projects/{project_id}/totals": {
         parameters: {
             query?: never;
@@ -958,6 +1163,23 @@ export interface paths {
         };
         /** Public authenticity check of a receipt number with its check code */
         get: operations["get_receipts_verify_number"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/teams/{team_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A team: total, donors, leaderboard */
+        get: operations["get_teams_team_id"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1509,10 +1731,28 @@ export interface components {
              */
             donor_phone?: string | null;
             /**
+             * Login Code
+             * @description wechat jsapi: the wx.login code (the payer's openid comes from it)
+             * @default null
+             */
+            login_code?: string | null;
+            /**
              * Message
              * @default null
              */
             message?: string | null;
+            /**
+             * Pay With
+             * @description the frontend the donor pays in: wechat jsapi (mini-program/公众号), native (QR), h5; alipay page, wap, app. Default: native / page
+             * @default null
+             */
+            pay_with?: ("jsapi" | "native" | "h5" | "page" | "wap" | "app" | "sandbox") | null;
+            /**
+             * Team Id
+             * @description 一起捐: give through a team of this project
+             * @default null
+             */
+            team_id?: string | null;
         };
         /** DonationReceiptsView */
         DonationReceiptsView: {
@@ -1597,6 +1837,59 @@ export interface components {
              */
             status: "pending" | "paid" | "refunded" | "expired";
         };
+        /** EnterpriseIn */
+        EnterpriseIn: {
+            /** Contact Name */
+            contact_name: string;
+            /** Contact Phone */
+            contact_phone: string;
+            /** Credit Code */
+            credit_code: string;
+            /** Name */
+            name: string;
+        };
+        /** EnterprisePage */
+        EnterprisePage: {
+            /**
+             * Contact Phone
+             * @description masked
+             */
+            contact_phone: string | null;
+            /** Credit Code */
+            credit_code: string;
+            /** Enterprise Id */
+            enterprise_id: string;
+            /** Member Donor Count */
+            member_donor_count: number;
+            /** Members */
+            members: components["schemas"]["MemberRow"][];
+            /** Name */
+            name: string;
+            /** Pools */
+            pools: {
+                [key: string]: unknown;
+            }[];
+            /** Status */
+            status: string;
+            /** Teams */
+            teams: components["schemas"]["TeamSummary"][];
+        };
+        /** EnterpriseSummary */
+        EnterpriseSummary: {
+            /**
+             * Contact Phone
+             * @description masked
+             */
+            contact_phone: string | null;
+            /** Credit Code */
+            credit_code: string;
+            /** Enterprise Id */
+            enterprise_id: string;
+            /** Name */
+            name: string;
+            /** Status */
+            status: string;
+        };
         /** ErrorBody */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -1620,6 +1913,16 @@ export interface components {
              * @description human-readable explanation
              */
             message: string;
+        };
+        /** ExtendIn */
+        ExtendIn: {
+            /**
+             * Add Budget Fen
+             * @default 0
+             */
+            add_budget_fen?: number;
+            /** Windows */
+            windows?: string[];
         };
         /** FeedbackInput */
         FeedbackInput: {
@@ -1869,6 +2172,13 @@ export interface components {
             /** Tree Size */
             tree_size: number;
         };
+        /** Invitation */
+        Invitation: {
+            /** Enterprise Id */
+            enterprise_id: string;
+            /** Invite Code */
+            invite_code: string;
+        };
         /** JobRequest */
         JobRequest: {
             /**
@@ -1895,6 +2205,11 @@ export interface components {
             summary: {
                 [key: string]: unknown;
             };
+        };
+        /** JoinIn */
+        JoinIn: {
+            /** Invite Code */
+            invite_code: string;
         };
         /**
          * LookupRequest
@@ -1927,6 +2242,25 @@ export interface components {
             role: string;
             /** Sub */
             sub: string;
+        };
+        /** MemberRow */
+        MemberRow: {
+            /** Amount Fen */
+            amount_fen: number;
+            /** Donation Count */
+            donation_count: number;
+            /**
+             * Donor
+             * @description masked name, or 爱心人士
+             */
+            donor: string;
+        };
+        /** Membership */
+        Membership: {
+            /** Enterprise Id */
+            enterprise_id: string;
+            /** Member */
+            member: boolean;
         };
         /** MyDonationPage */
         MyDonationPage: {
@@ -2119,6 +2453,99 @@ export interface components {
             name: string;
             /** Payee Id */
             payee_id: string;
+        };
+        /** PoolIn */
+        PoolIn: {
+            /** Budget Fen */
+            budget_fen: number;
+            /**
+             * Budget Shards
+             * @default 16
+             */
+            budget_shards?: number;
+            /** Campaign Ids */
+            campaign_ids?: string[];
+            /**
+             * Donor Day Cap Fen
+             * @description per donor per Shanghai day
+             * @default null
+             */
+            donor_day_cap_fen?: number | null;
+            /**
+             * Enterprise Id
+             * @description an enterprise's own pool
+             * @default null
+             */
+            enterprise_id?: string | null;
+            /** Funder */
+            funder: string;
+            /**
+             * Gift Cap Fen
+             * @description at most this much per gift
+             */
+            gift_cap_fen: number;
+            /**
+             * Project Cap Fen
+             * @description per project
+             * @default null
+             */
+            project_cap_fen?: number | null;
+            /** Project Ids */
+            project_ids?: string[];
+            /** Ratio Den */
+            ratio_den: number;
+            /**
+             * Ratio Num
+             * @description matched fen per ratio_den fen given
+             */
+            ratio_num: number;
+            /**
+             * Windows
+             * @description matched hours: start/end, ISO-8601 with offset
+             */
+            windows: string[];
+        };
+        /** PoolView */
+        PoolView: {
+            /** Budget Fen */
+            budget_fen: number;
+            /**
+             * Budget Left Fen
+             * @description the sum of the budget shards
+             */
+            budget_left_fen: number;
+            /** Budget Shards */
+            budget_shards: number;
+            /** Campaign Ids */
+            campaign_ids: string[];
+            /** Created At */
+            created_at: string;
+            /** Donor Day Cap Fen */
+            donor_day_cap_fen: number | null;
+            /** Enterprise Id */
+            enterprise_id: string | null;
+            /** Funder */
+            funder: string;
+            /** Gift Cap Fen */
+            gift_cap_fen: number;
+            /** Match Count */
+            match_count: number;
+            /** Matched Fen */
+            matched_fen: number;
+            /** Pool Id */
+            pool_id: string;
+            /** Project Cap Fen */
+            project_cap_fen: number | null;
+            /** Project Ids */
+            project_ids: string[];
+            /** Ratio Den */
+            ratio_den: number;
+            /** Ratio Num */
+            ratio_num: number;
+            /** Status */
+            status: string;
+            /** Windows */
+            windows: string[];
         };
         /** ProjectCard */
         ProjectCard: {
@@ -2478,6 +2905,21 @@ export interface components {
              */
             status: "pending" | "issued" | "void" | "claimable" | "none";
         };
+        /** ReconciliationView */
+        ReconciliationView: {
+            /**
+             * Day
+             * @description YYYY-MM-DD, Asia/Shanghai
+             */
+            day: string;
+            /**
+             * Providers
+             * @description per provider: bill and counted counts and sums (fen), recovered donations, differences (kind, transaction_id, donation_id, ours, bill), the raw bill's key
+             */
+            providers: {
+                [key: string]: unknown;
+            };
+        };
         /** RefundIn */
         RefundIn: {
             /** Reason */
@@ -2515,6 +2957,78 @@ export interface components {
             counter_shards: number;
             /** Project Id */
             project_id: string;
+        };
+        /** TeamIn */
+        TeamIn: {
+            /**
+             * Cover Key
+             * @description an uploaded image's key
+             * @default null
+             */
+            cover_key?: string | null;
+            /**
+             * Enterprise Id
+             * @description an enterprise the creator belongs to
+             * @default null
+             */
+            enterprise_id?: string | null;
+            /** Story */
+            story: string;
+            /** Target Fen */
+            target_fen: number;
+            /** Title */
+            title: string;
+        };
+        /** TeamList */
+        TeamList: {
+            /** Items */
+            items: components["schemas"]["TeamSummary"][];
+        };
+        /** TeamSummary */
+        TeamSummary: {
+            /** Amount Fen */
+            amount_fen: number;
+            /** Created At */
+            created_at: string;
+            /** Donation Count */
+            donation_count: number;
+            /** Enterprise Id */
+            enterprise_id: string | null;
+            /** Project Id */
+            project_id: string;
+            /** Target Fen */
+            target_fen: number;
+            /** Team Id */
+            team_id: string;
+            /** Title */
+            title: string;
+        };
+        /** TeamView */
+        TeamView: {
+            /** Amount Fen */
+            amount_fen: number;
+            /** Cover Key */
+            cover_key: string | null;
+            /** Created At */
+            created_at: string;
+            /** Donation Count */
+            donation_count: number;
+            /** Donor Count */
+            donor_count: number;
+            /** Enterprise Id */
+            enterprise_id: string | null;
+            /** Leaderboard */
+            leaderboard: components["schemas"]["MemberRow"][];
+            /** Project Id */
+            project_id: string;
+            /** Story */
+            story: string;
+            /** Target Fen */
+            target_fen: number;
+            /** Team Id */
+            team_id: string;
+            /** Title */
+            title: string;
         };
         /** Upload */
         Upload: {
@@ -2649,17 +3163,60 @@ export interface components {
             donation_count: number;
             /** Donor Count */
             donor_count: number;
+            /**
+             * Imported Fen
+             * @default 0
+             */
+            imported_fen?: number;
+            /**
+             * Matched Fen
+             * @default 0
+             */
+            matched_fen?: number;
+            /**
+             * Online Fen
+             * @default 0
+             */
+            online_fen?: number;
+            /**
+             * Total Fen
+             * @default 0
+             */
+            total_fen?: number;
         };
         /** TotalsView */
         chalicelib__api__donations__TotalsView: {
-            /** Amount Fen */
+            /**
+             * Amount Fen
+             * @description given by donors: online + imported
+             */
             amount_fen: number;
             /** Donation Count */
             donation_count: number;
             /** Donor Count */
             donor_count: number;
+            /**
+             * Imported Fen
+             * @description imported (offline channels)
+             */
+            imported_fen: number;
+            /**
+             * Matched Fen
+             * @description 配捐 matched from pools, on top of amount_fen
+             */
+            matched_fen: number;
+            /**
+             * Online Fen
+             * @description given online
+             */
+            online_fen: number;
             /** Project Id */
             project_id: string;
+            /**
+             * Total Fen
+             * @description amount_fen + matched_fen
+             */
+            total_fen: number;
         };
     };
     responses: never;
@@ -3552,6 +4109,284 @@ export interface operations {
             };
         };
     };
+    post_enterprises: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnterpriseIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseSummary"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_enterprises_enterprise_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                enterprise_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterprisePage"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_enterprises_enterprise_id_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                enterprise_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnterpriseSummary"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_enterprises_enterprise_id_invitation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                enterprise_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_enterprises_enterprise_id_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                enterprise_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Membership"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_health: {
         parameters: {
             query?: never;
@@ -3961,6 +4796,226 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PublicKeyView"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_match_pools: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PoolIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolView"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_match_pools_pool_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolView"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_match_pools_pool_id_close: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolView"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_match_pools_pool_id_extend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtendIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PoolView"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description internal error with a correlation id */
@@ -4808,6 +5863,64 @@ export interface operations {
             };
         };
     };
+    get_payments_reconciliations_day: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconciliationView"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     post_payments_provider_notify: {
         parameters: {
             query?: never;
@@ -4822,6 +5935,62 @@ export interface operations {
                 "application/json": string;
                 "application/x-www-form-urlencoded": string;
                 "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description signature does not verify */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unknown provider */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_payments_provider_refund_notify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": string;
             };
         };
         responses: {
@@ -5464,6 +6633,13 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description the payment provider did not answer (provider_unavailable; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description client error (see error.code) */
             "4XX": {
                 headers: {
@@ -6049,6 +7225,108 @@ export interface operations {
             };
         };
     };
+    get_projects_project_id_teams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamList"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    post_projects_project_id_teams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamIn"];
+            };
+        };
+        responses: {
+            /** @description success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_projects_project_id_totals: {
         parameters: {
             query?: never;
@@ -6292,6 +7570,46 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_teams_team_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamView"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
