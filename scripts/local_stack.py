@@ -55,7 +55,13 @@ class LocalStack:
     """Processes of one local stack; ``start()`` then ``stop()`` (or use as a context manager)."""
 
     def __init__(
-        self, *, aws_port: int, api_port: int, demo: bool = True, workers: bool = True, quiet: bool = False,
+        self,
+        *,
+        aws_port: int,
+        api_port: int,
+        demo: bool = True,
+        workers: bool = True,
+        quiet: bool = False,
         web_port: int | None = None,
     ):
         self.aws_port, self.api_port, self.web_port = aws_port, api_port, web_port

@@ -1387,8 +1387,8 @@ export interface components {
         };
         /** ImportList */
         ImportList: {
-            /** Imports */
-            imports: components["schemas"]["ImportView"][];
+            /** Items */
+            items: components["schemas"]["ImportView"][];
             /**
              * Next Cursor
              * @default null
@@ -1967,6 +1967,12 @@ export interface components {
         };
         /** ReceiptSetView */
         ReceiptSetView: {
+            /**
+             * Check Code
+             * @description the check code printed on the documents (issued)
+             * @default null
+             */
+            check_code?: string | null;
             /** Documents */
             documents?: components["schemas"]["DocumentLinkView"][];
             /**
@@ -1979,6 +1985,12 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "issued" | "void" | "claimable" | "none";
+            /**
+             * Verify Url
+             * @description public verification page of the 三证 (issued)
+             * @default null
+             */
+            verify_url?: string | null;
         };
         /** RefundIn */
         RefundIn: {
@@ -2251,6 +2263,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description already attached: attached_now is false */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
             /** @description success */
             201: {
                 headers: {
@@ -2802,7 +2823,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReceiptSetView"];
+                };
             };
             /** @description missing, malformed, badly signed or expired token */
             401: {
@@ -2827,7 +2850,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
@@ -2889,8 +2914,9 @@ export interface operations {
     };
     get_imports: {
         parameters: {
-            query: {
-                org_id: string;
+            query?: {
+                /** @description defaults to the caller's charity */
+                org_id?: string | null;
                 limit?: number;
                 cursor?: string | null;
             };
@@ -3763,14 +3789,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description unknown provider */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
@@ -4245,14 +4275,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description invalid, or Idempotency-Key reused */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
@@ -4806,21 +4840,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description ambiguous_match or already_claimed */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description too many attempts (Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
@@ -4869,7 +4909,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
@@ -4919,7 +4961,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
