@@ -10,6 +10,7 @@ Run with the local stage's environment (``make run`` does).
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -134,10 +135,15 @@ class Pump:
     def run_once(self) -> int:
         return self.pump_queues() + self.pump_streams()
 
-    def run_forever(self, idle_sleep: float = 0.2) -> None:
+    def run_forever(self, idle_sleep: float = 0.2, ready_file: str | None = None) -> None:
+        """Pump until killed; touch ``ready_file`` after the first pass that found nothing to
+        deliver (everything written before the pump started, the search index included, is in)."""
         while True:
             try:
                 if not self.run_once():
+                    if ready_file:
+                        Path(ready_file).touch()
+                        ready_file = None
                     time.sleep(idle_sleep)
             except Exception as exc:  # noqa: BLE001 - keep pumping; Lambda would retry too
                 print(f"local worker: {type(exc).__name__}: {exc}", file=sys.stderr)
@@ -145,4 +151,4 @@ class Pump:
 
 
 if __name__ == "__main__":
-    Pump().run_forever()
+    Pump().run_forever(ready_file=os.environ.get("GONGYI_PUMP_READY_FILE"))
