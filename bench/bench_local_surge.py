@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         paid = len(donations) if not over_cap.is_set() else None
         result.update(
             notify_seconds=round(notify_seconds, 1),
-            confirmations_per_s=round(len(donations) / notify_seconds, 1),
+            confirmations_per_s=round(len(latencies) / args.copies / notify_seconds, 2),
             notify_p50_s=round(_pct(latencies, 0.5), 3),
             notify_p95_s=round(_pct(latencies, 0.95), 3),
             statuses={str(k): v for k, v in sorted(statuses.items())},
@@ -181,12 +181,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         result["receipts_after_last_confirmation_s"] = (
             round(receipts_done - confirmed_at["last"], 1) if not waiting else None
         )
-        result["receipts_missing"] = len(waiting)
+        result["receipts_missing"] = len(waiting) if paid is not None else None  # None: not measured
         totals = session.get(f"{api}/projects/{project.project_id}/totals", timeout=60).json()
-        result["totals_exact"] = bool(
-            paid is not None
-            and totals.get("amount_fen") == sum(d["donation"]["amount_fen"] for d in donations)
+        result["totals_exact"] = (
+            totals.get("amount_fen") == sum(d["donation"]["amount_fen"] for d in donations)
             and totals.get("donation_count") == len(donations)
+            if paid is not None
+            else None
         )
         stop.set()
         result["moto_peak_rss_mb"] = round(max(peak["rss"], _rss_mb(moto_pid, "VmHWM")))
