@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import random
-import statistics
 import sys
 import threading
 import time
