@@ -124,13 +124,21 @@ class LocalStack:
         )
         wait_for(f"{self.api_url}/health")
         if self.workers:
-            # "Ready" means the event pump has delivered everything written so far: the demo
-            # data's search index, receipts and notifications are in.
-            ready = STATE_DIR / f"pump-{self.api_port}.ready"
-            ready.unlink(missing_ok=True)
-            self._spawn("-m", "scripts.local_workers", extra_env={"GONGYI_PUMP_READY_FILE": str(ready)})
-            wait_until(ready.exists, f"the event pump ({ready.name})", timeout=300)
-            ready.unlink(missing_ok=True)
+            # Two pumps, one per core: the 三证 renderer (CPU-bound PDF drawing) and everything
+            # else. "Ready" means both have delivered everything written so far: the demo data's
+            # search index, receipts and notifications are in.
+            from chalicelib.functions.receipts import RENDERER
+
+            pumps = {"events": {"GONGYI_PUMP_SKIP": RENDERER}, "renderer": {"GONGYI_PUMP_ONLY": RENDERER}}
+            ready = {name: STATE_DIR / f"pump-{self.api_port}-{name}.ready" for name in pumps}
+            for name, selection in pumps.items():
+                ready[name].unlink(missing_ok=True)
+                self._spawn(
+                    "-m", "scripts.local_workers", extra_env={**selection, "GONGYI_PUMP_READY_FILE": str(ready[name])}
+                )
+            wait_until(lambda: all(path.exists() for path in ready.values()), "the event pumps", timeout=300)
+            for path in ready.values():
+                path.unlink(missing_ok=True)
         if self.web_port:  # the web console (web/dist) beside the API: web/devserver.py
             self._spawn("web/devserver.py", "--port", str(self.web_port), "--api", self.api_url, "--aws", self.aws_url)
             wait_for(f"http://127.0.0.1:{self.web_port}/config.json")
