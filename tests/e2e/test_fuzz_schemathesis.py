@@ -82,6 +82,13 @@ def _fuzz(stack: LocalStack, headers: dict[str, str]) -> tuple[int, set[str], li
     return sent, covered, failures
 
 
+def test_search_is_ready_when_the_stack_says_it_is_ready(fuzz_stack):
+    # The first request to this module's fresh stack: `make run` used to print "ready" ~5 s before
+    # the search index held the demo projects (issue 18).
+    listed = requests.get(f"{fuzz_stack.api_url}/projects", timeout=30)
+    assert listed.status_code == 200 and listed.json()["items"], listed.text
+
+
 def fuzz_stack_doc(stack: LocalStack) -> dict:
     return dict(requests.get(f"{stack.api_url}/openapi.json", timeout=30).json())
 
