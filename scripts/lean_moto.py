@@ -12,8 +12,7 @@ but three of its habits make memory and time grow with everything ever written:
 2. Every ``GetShardIterator`` and ``GetRecords`` call registers a new shard iterator
    that is never forgotten; each holds its stream shard (and, after a rollback
    swapped tables, a whole old copy of the table). Here an iterator unused for
-   ``ITERATOR_TTL`` seconds expires (AWS: 15 minutes; the event pump asks afresh
-   on every poll).
+   ``ITERATOR_TTL`` seconds expires, as in AWS.
 3. Stream records are never trimmed (AWS keeps 24 hours). Here a shard drops the
    records that every live reader has moved past, but for the last ``KEEP_RECORDS``
    before the slowest; sequence numbers are unchanged. A reader that asks for a
@@ -30,7 +29,8 @@ import time
 import types
 from typing import Any
 
-ITERATOR_TTL = 60.0
+ITERATOR_TTL = 900.0  # AWS: a shard iterator expires 15 minutes after it is returned
+READ_ITERATOR_TTL = 60.0  # one already read from: kept a minute, for a reader re-reading a failed batch
 KEEP_RECORDS = 1_000
 
 _installed = False
@@ -188,7 +188,8 @@ def _housekeeping(backend: Any) -> None:
     iterators: dict[str, Any] = backend.shard_iterators
     slowest: dict[int, tuple[Any, int]] = {}
     for arn, iterator in list(iterators.items()):
-        if now - getattr(iterator, "used_at", 0.0) > ITERATOR_TTL:
+        ttl = READ_ITERATOR_TTL if getattr(iterator, "consumed", False) else ITERATOR_TTL
+        if now - getattr(iterator, "used_at", 0.0) > ttl:
             del iterators[arn]
             continue
         if getattr(iterator, "consumed", False):

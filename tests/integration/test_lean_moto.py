@@ -123,6 +123,7 @@ def test_unused_shard_iterators_expire(ddb, monkeypatch):
         streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     assert len(backend.shard_iterators) >= 20
     monkeypatch.setattr(lean_moto, "ITERATOR_TTL", 0.0)
+    monkeypatch.setattr(lean_moto, "READ_ITERATOR_TTL", 0.0)
     backend.housekept_at = 0.0
     streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
     assert len(backend.shard_iterators) <= 1
