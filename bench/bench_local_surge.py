@@ -241,6 +241,16 @@ def write_markdown() -> Path:
         r["load"] = f"{r.get('load_average_at_start')} / {r.get('load_average_at_end')}"
     for title, key in ROWS:
         lines.append(f"| {title} | " + " | ".join(str(r.get(key, "")) for r in runs) + " |")
+    lines += [
+        "",
+        "Targets (issue 18): moto peak RSS < 1.5 GB, notify p95 < 1 s, every 三证 within 60 s of the last",
+        "confirmation. Read the timings with the load average beside them: these runs shared 2 cores with",
+        "a dozen other stacks and test runs (load 15-25), so wall-clock figures are several times what a",
+        "quiet 2-core machine gives; memory and correctness are not affected by the load. The 三证 set",
+        "renders at ~20 sets/s on one free core (bench/results/receipts.md): 2,000 sets need >= 100 s of",
+        "CPU, so the 60 s target needs the rendering to keep pace during the burst (the renderer now has a",
+        "pump process of its own; the `after` run above predates that change).",
+    ]
     out = RESULTS / "local_surge.md"
     out.write_text("\n".join(lines) + "\n")
     return out
