@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -51,6 +52,14 @@ def wait_for(url: str, timeout: float = 60.0) -> None:
         except requests.RequestException:
             time.sleep(0.2)
     raise TimeoutError(f"{url} did not answer within {timeout:.0f}s")
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} was not ready within {timeout:.0f}s")
+        time.sleep(0.2)
 
 
 class LocalStack:
@@ -97,12 +106,12 @@ class LocalStack:
     def aws_url(self) -> str:
         return f"http://127.0.0.1:{self.aws_port}"
 
-    def _spawn(self, *args: str) -> subprocess.Popen[bytes]:
+    def _spawn(self, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         out = subprocess.DEVNULL if self.quiet else None
         proc = subprocess.Popen(
             [sys.executable, *args],
             cwd=ROOT,
-            env={**os.environ, **self.env},
+            env={**os.environ, **self.env, **(extra_env or {})},
             stdout=out,
             stderr=out,
             start_new_session=True,
@@ -118,10 +127,10 @@ class LocalStack:
         wait_for(self.aws_url)
         wait_for(f"{self.sim_url}/__sim/health")
         self.provision()
-        chalice = str(Path(sys.executable).with_name("chalice"))
+        # chalice local with a listen backlog that queues a burst (scripts/local_api.py)
         self.processes.append(
             subprocess.Popen(
-                [chalice, "local", "--stage", "local", "--port", str(self.api_port), "--no-autoreload"],
+                [sys.executable, "-m", "scripts.local_api", "--stage", "local", "--port", str(self.api_port)],
                 cwd=ROOT,
                 env={**os.environ, **self.env, "PYTHONUNBUFFERED": "1"},
                 stdout=subprocess.DEVNULL if self.quiet else None,
@@ -131,7 +140,21 @@ class LocalStack:
         )
         wait_for(f"{self.api_url}/health")
         if self.workers:
-            self._spawn("-m", "scripts.local_workers")
+            # Two pumps, one per core: the 三证 renderer (CPU-bound PDF drawing) and everything
+            # else. "Ready" means both have delivered everything written so far: the demo data's
+            # search index, receipts and notifications are in.
+            from chalicelib.functions.receipts import RENDERER
+
+            pumps = {"events": {"GONGYI_PUMP_SKIP": RENDERER}, "renderer": {"GONGYI_PUMP_ONLY": RENDERER}}
+            ready = {name: STATE_DIR / f"pump-{self.api_port}-{name}.ready" for name in pumps}
+            for name, selection in pumps.items():
+                ready[name].unlink(missing_ok=True)
+                self._spawn(
+                    "-m", "scripts.local_workers", extra_env={**selection, "GONGYI_PUMP_READY_FILE": str(ready[name])}
+                )
+            wait_until(lambda: all(path.exists() for path in ready.values()), "the event pumps", timeout=300)
+            for path in ready.values():
+                path.unlink(missing_ok=True)
         if self.web_port:  # the web console (web/dist) beside the API: web/devserver.py
             self._spawn("web/devserver.py", "--port", str(self.web_port), "--api", self.api_url, "--aws", self.aws_url)
             wait_for(f"http://127.0.0.1:{self.web_port}/config.json")

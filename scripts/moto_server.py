@@ -1,7 +1,9 @@
 """The embedded AWS: moto in server mode on 127.0.0.1, one request at a time.
 
 moto's backends are not safe for concurrent requests; serializing them makes
-conditional writes and transactions atomic, as they are in DynamoDB.
+conditional writes and transactions atomic, as they are in DynamoDB. moto is
+patched first (scripts/lean_moto.py) so that memory and time per request do not
+grow with everything written so far.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import run_simple
 
+from scripts import lean_moto
+
 
 def serialized(app: Callable[..., Iterable[bytes]]) -> Callable[..., list[bytes]]:
+    lean_moto.install()
     lock = threading.Lock()
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:

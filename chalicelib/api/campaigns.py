@@ -119,6 +119,7 @@ def get_campaign(ctx: RequestContext, campaign_id: str) -> CampaignDetailView:
     body=AttachProject,
     response=Attachment,
     status=201,
+    extra_responses={200: "already attached: attached_now is false"},
     roles=[Role.PLATFORM_ADMIN],
     summary="Attach an online project to a campaign",
     tags=TAGS,

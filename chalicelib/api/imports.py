@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from chalicelib.api.routing import RequestContext, api_route
 from chalicelib.auth import Role
 from chalicelib.config import Settings
+from chalicelib.errors import ValidationFailed
 from chalicelib.logic.imports import jobs
 
 bp = Blueprint(__name__)
@@ -57,12 +58,12 @@ class DeclaredImportView(ImportView):
 
 
 class ImportList(BaseModel):
-    imports: list[ImportView]
+    items: list[ImportView]
     next_cursor: str | None = None
 
 
 class ImportListQuery(BaseModel):
-    org_id: str = Field(min_length=1)
+    org_id: str | None = Field(default=None, min_length=1, description="defaults to the caller's charity")
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = None
 
@@ -146,5 +147,11 @@ def get_import(ctx: RequestContext, import_id: str) -> ImportView:
 )
 def list_imports(ctx: RequestContext) -> ImportList:
     query: ImportListQuery = ctx.query
-    found, cursor = jobs.list_for(ctx.require_principal(), org_id=query.org_id, limit=query.limit, cursor=query.cursor)
-    return ImportList(imports=[_view(ctx.settings, j, with_report=False) for j in found], next_cursor=cursor)
+    principal = ctx.require_principal()
+    org_id = query.org_id or principal.org_id
+    if not org_id:
+        raise ValidationFailed(
+            "org_id is required", details=[{"field": "org_id", "code": "missing", "message": "name the charity"}]
+        )
+    found, cursor = jobs.list_for(principal, org_id=org_id, limit=query.limit, cursor=query.cursor)
+    return ImportList(items=[_view(ctx.settings, j, with_report=False) for j in found], next_cursor=cursor)

@@ -69,7 +69,12 @@ def _operation(spec: RouteSpec, refs: dict[str, dict[str, Any]]) -> dict[str, An
         ok["content"] = {"application/json": {"schema": refs[spec.response.__name__]}}
     op["responses"][str(spec.status)] = ok
     for code, text in spec.extra_responses.items():
-        op["responses"][str(code)] = {"description": text}
+        extra: dict[str, Any] = {"description": text}
+        if 200 <= code < 300 and "content" in ok:  # another success with the same body
+            extra["content"] = ok["content"]
+        elif code >= 400:
+            extra["content"] = {"application/json": {"schema": _ERROR_REF}}
+        op["responses"][str(code)] = extra
     error_codes: dict[str, str] = {
         "4XX": "client error (see error.code)",
         "500": "internal error with a correlation id",

@@ -32,6 +32,8 @@ class ReceiptSetView(BaseModel):
     status: Literal["pending", "issued", "void", "claimable", "none"]
     number: str | None = None
     documents: list[DocumentLinkView] = Field(default_factory=list)
+    check_code: str | None = Field(default=None, description="the check code printed on the documents (issued)")
+    verify_url: str | None = Field(default=None, description="public verification page of the 三证 (issued)")
 
 
 class DonationReceiptsView(BaseModel):

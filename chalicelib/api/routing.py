@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -46,6 +47,11 @@ def cache_control(spec: RouteSpec, signed_in: bool) -> str | None:
     if spec.auth == "required" or signed_in:
         return PRIVATE_CACHE  # personal, or possibly shaped by who asks
     return PUBLIC_CACHE
+
+
+# No request body of this API nests deeper than a few levels; 64 leaves room and keeps
+# json.loads (recursive in C and in pydantic) far from Python's recursion limit.
+MAX_JSON_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -117,10 +123,30 @@ def _parse_json_body(request: Request) -> Any:
         raise PayloadTooLarge(f"the request body is larger than {MAX_BODY_BYTES} bytes")
     if not raw.strip():
         return {}
+    if json_depth(raw) > MAX_JSON_DEPTH:
+        raise InvalidJson(f"the request body nests deeper than {MAX_JSON_DEPTH} levels")
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidJson("the request body is not valid JSON") from None
+
+
+_STRUCTURE = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+
+
+def json_depth(raw: bytes | str) -> int:
+    """The deepest nesting of arrays and objects in ``raw``, counted without parsing it
+    (linear, no recursion); brackets inside strings do not count."""
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    depth = deepest = 0
+    for match in _STRUCTURE.finditer(data):
+        char = match.group()
+        if char in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in (b"]", b"}"):
+            depth -= 1
+    return deepest
 
 
 def _query_dict(request: Request) -> dict[str, str]:

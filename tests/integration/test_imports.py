@@ -343,13 +343,13 @@ def test_declaring_and_listing_imports_is_for_the_charitys_admins(client, auth, 
     assert client.http.get(f"/imports?org_id={ORG}", headers=other).status_code == 403
     declare(client, auth, ORG)
     listed = json.loads(client.http.get(f"/imports?org_id={ORG}&limit=1", headers=auth("org_admin", org_id=ORG)).body)
-    assert len(listed["imports"]) == 1 and listed["next_cursor"]
+    assert len(listed["items"]) == 1 and listed["next_cursor"]
     rest = json.loads(
         client.http.get(
             f"/imports?org_id={ORG}&limit=5&cursor={listed['next_cursor']}", headers=auth("platform_admin")
         ).body
     )
-    assert {i["import_id"] for i in rest["imports"]} | {listed["imports"][0]["import_id"]} >= {declared["import_id"]}
+    assert {i["import_id"] for i in rest["items"]} | {listed["items"][0]["import_id"]} >= {declared["import_id"]}
     bad = client.http.post(
         "/imports", headers=auth("org_admin", org_id=ORG), body=json.dumps({"file_name": "x", "format": "pdf"})
     )

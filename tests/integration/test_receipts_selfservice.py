@@ -41,6 +41,13 @@ def test_lookup_by_phone_and_name_returns_masked_donations_with_links(client, aw
     for d in donations:
         assert d["donor_name"] == "张*" and d["donor_phone"] == "138****5678"
         assert d["receipts"]["status"] == "issued" and len(d["receipts"]["documents"]) == 3
+        # And the check code and verification link a frontend can show (issue 18)
+        stored = get_receipt(d["donation_id"])
+        assert d["receipts"]["check_code"] == stored.check_code
+        verify = d["receipts"]["verify_url"]
+        assert verify.endswith(f"/receipts/verify/{stored.number}?code={stored.check_code}")
+        checked = client.http.get(verify[verify.index("/receipts/verify/") :])
+        assert checked.status_code == 200 and checked.json_body["status"] == "valid"
     assert PHONE not in response.body.decode() and "张三" not in response.body.decode()
 
 
@@ -137,6 +144,8 @@ def test_claim_with_one_match_issues_the_three_documents_to_the_claimant(client,
     client.lambda_.invoke(RENDERER, stream_event(stream_record(receipt)))
     fetched = client.http.get(f"/donations/{donation.donation_id}/receipts", headers=auth("donor", sub="donor-zhao"))
     assert fetched.status_code == 200 and len(fetched.json_body["documents"]) == 3
+    assert fetched.json_body["check_code"] == get_receipt(donation.donation_id).check_code
+    assert fetched.json_body["verify_url"].endswith(f"?code={fetched.json_body['check_code']}")
 
     # And the same claimant retrying gets the same answer; anyone else is told already_claimed
     retried = post(client, "/receipts/claims", body, headers=auth("donor", sub="donor-zhao"))

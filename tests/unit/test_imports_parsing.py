@@ -194,3 +194,10 @@ def test_a_chunk_names_at_most_99_projects():
     chunks = list(_chunks(records, layout, 1000))
     assert all(len({r.cells[0] for r in chunk}) <= 99 for chunk in chunks)
     assert sum(len(c) for c in chunks) == 400 and [r.row_number for c in chunks for r in c] == list(range(2, 402))
+
+
+def test_a_row_of_empty_cells_as_excel_writes_it_is_no_row():
+    data = "外部流水号,留言\r\nA1,谢谢\r\n,,\r\n , ,\t\r\nA2,再见\r\n,,\r\n".encode()
+    records = _records(data, "utf-8-sig")
+    assert [r.cells for r in records] == [["外部流水号", "留言"], ["A1", "谢谢"], ["A2", "再见"]]
+    assert [r.row_number for r in records] == [1, 2, 5]

@@ -83,7 +83,8 @@ def _physical_lines(stream: BinaryIO) -> Iterator[bytes]:
 def csv_records(stream: BinaryIO, *, encoding: str, start_byte: int, start_row: int) -> Iterator[Record]:
     """Records of a CSV read from ``start_byte`` (``stream`` begins there), numbered from ``start_row``.
 
-    Blank lines are skipped but counted, so row numbers match what a spreadsheet shows.
+    Blank lines (and rows whose cells are all empty, as Excel writes them) are skipped but
+    counted, so row numbers match what a spreadsheet shows.
     """
     text_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
     offset, row = start_byte, start_row
@@ -107,6 +108,9 @@ def csv_records(stream: BinaryIO, *, encoding: str, start_byte: int, start_row: 
             row += 1  # a blank line is still a row where the charity looks for it
             continue
         cells = next(csv.reader([text]))
+        if all(not cell.strip() for cell in cells):
+            row += 1  # Excel writes an empty row as ",,,,": no row either
+            continue
         yield Record(row, cells, offset)
         row += 1
     if parts:

@@ -19,6 +19,7 @@ from chalicelib.dal.aws import presigned_get
 from chalicelib.dal.donations import DonationModel, donations_by_phone_hash, find_donation
 from chalicelib.dal.projects import get_projects
 from chalicelib.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
+from chalicelib.logic.receipts import issuing
 from chalicelib.logic.receipts.issuing import DOCUMENT_TITLES, shanghai_date
 from chalicelib.logic.receipts.numbering import ReceiptNumberAllocator
 from chalicelib.logic.receipts.numerals import fen_to_capital, fen_to_figures
@@ -45,6 +46,8 @@ class ReceiptSet:
     status: str
     number: str | None = None
     documents: list[DocumentLink] = field(default_factory=list)
+    check_code: str | None = None  # printed on the documents; with ``verify_url`` once issued
+    verify_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,13 @@ def receipt_set(settings: Settings, donation: DonationModel, receipt: store.Rece
         for kind, title in DOCUMENT_TITLES.items()
         if kind in docs
     ]
-    return ReceiptSet(status="issued", number=receipt.number, documents=links)
+    return ReceiptSet(
+        status="issued",
+        number=receipt.number,
+        documents=links,
+        check_code=receipt.check_code,
+        verify_url=issuing.verify_url(settings, receipt.number, receipt.check_code),
+    )
 
 
 def receipts_for_donor(settings: Settings, principal: Principal, donation_id: str) -> ReceiptSet:

@@ -2085,8 +2085,8 @@ export interface components {
         };
         /** ImportList */
         ImportList: {
-            /** Imports */
-            imports: components["schemas"]["ImportView"][];
+            /** Items */
+            items: components["schemas"]["ImportView"][];
             /**
              * Next Cursor
              * @default null
@@ -2892,6 +2892,12 @@ export interface components {
         };
         /** ReceiptSetView */
         ReceiptSetView: {
+            /**
+             * Check Code
+             * @description the check code printed on the documents (issued)
+             * @default null
+             */
+            check_code?: string | null;
             /** Documents */
             documents?: components["schemas"]["DocumentLinkView"][];
             /**
@@ -2904,6 +2910,12 @@ export interface components {
              * @enum {string}
              */
             status: "pending" | "issued" | "void" | "claimable" | "none";
+            /**
+             * Verify Url
+             * @description public verification page of the 三证 (issued)
+             * @default null
+             */
+            verify_url?: string | null;
         };
         /** ReconciliationView */
         ReconciliationView: {
@@ -3380,6 +3392,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description already attached: attached_now is false */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Attachment"];
+                };
+            };
             /** @description success */
             201: {
                 headers: {
@@ -3833,7 +3854,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
@@ -4062,7 +4085,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ReceiptSetView"];
+                };
             };
             /** @description missing, malformed, badly signed or expired token */
             401: {
@@ -4087,7 +4112,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
@@ -4427,8 +4454,9 @@ export interface operations {
     };
     get_imports: {
         parameters: {
-            query: {
-                org_id: string;
+            query?: {
+                /** @description defaults to the caller's charity */
+                org_id?: string | null;
                 limit?: number;
                 cursor?: string | null;
             };
@@ -5950,14 +5978,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description unknown provider */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
@@ -6006,14 +6038,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description unknown provider */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
@@ -6521,7 +6557,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
@@ -6615,14 +6653,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description invalid, or Idempotency-Key reused */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
@@ -6638,7 +6680,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description client error (see error.code) */
             "4XX": {
@@ -6843,7 +6887,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
@@ -7456,21 +7502,27 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description ambiguous_match or already_claimed */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description too many attempts (Retry-After) */
             429: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
@@ -7519,7 +7571,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
@@ -7569,7 +7623,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description internal error with a correlation id */
             500: {
