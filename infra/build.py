@@ -187,6 +187,7 @@ def _generated_override(settings: Settings, spec: iam.FunctionSpec) -> dict[str,
     }
     if stage_settings(settings.stage)["tracing"]:
         props["Tracing"] = "Active"
+        props["Environment"] = {"Variables": {"GONGYI_TRACING": "true"}}
     trigger = spec.trigger
     if isinstance(trigger, iam.Stream):
         props["Events"] = {

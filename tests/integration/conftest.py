@@ -122,6 +122,6 @@ def _iam_enforced(request: pytest.FixtureRequest) -> Iterator[None]:
     the policy its role gets (see tests/iam/). A call the policy would refuse fails the test."""
     from tests.iam import enforcement
 
-    enforcement.RECORDER_START()
+    enforcement.start()
     yield
     enforcement.check_after_test(request)
