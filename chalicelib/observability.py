@@ -59,4 +59,6 @@ def get_tracer() -> Any:
     from aws_lambda_powertools import Tracer  # noqa: PLC0415 - X-Ray stays out of untraced cold starts
 
     return Tracer(service=SERVICE)
+
+
 metrics = Metrics(namespace="gongyi", service=SERVICE)

@@ -45,7 +45,12 @@ TABLE_ACTIONS = [
 ]
 INDEX_ACTIONS = ["dynamodb:Query"]
 STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
-QUEUE_CONSUMER_ACTIONS = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
+QUEUE_CONSUMER_ACTIONS = [
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+]
 QUEUE_SENDER_ACTIONS = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"]
 OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject"]
 
@@ -130,7 +135,11 @@ def policy_document(
         statements.append(_statement(f"Table{_sid(suffix)}", TABLE_ACTIONS, [table_arn(name)]))
         if models[suffix]._get_schema().get("global_secondary_indexes"):
             statements.append(
-                _statement(f"Indexes{_sid(suffix)}", INDEX_ACTIONS, [_sub(f"{PREFIX}:dynamodb:{REGIONAL}:table/{name}/index/*")])
+                _statement(
+                    f"Indexes{_sid(suffix)}",
+                    INDEX_ACTIONS,
+                    [_sub(f"{PREFIX}:dynamodb:{REGIONAL}:table/{name}/index/*")],
+                )
             )
     if isinstance(spec.trigger, Stream):
         name = settings.table_name(spec.trigger.table)
@@ -155,7 +164,9 @@ def policy_document(
     for field in spec.uses.topics:
         _setting(settings, field, "topic", spec.name)
         topic = f"gongyi-{settings.stage}-{field.removesuffix('_topic_arn').replace('_', '-')}"
-        statements.append(_statement(f"Publish{_sid(topic)}", ["sns:Publish"], [_sub(f"{PREFIX}:sns:{REGIONAL}:{topic}")]))
+        statements.append(
+            _statement(f"Publish{_sid(topic)}", ["sns:Publish"], [_sub(f"{PREFIX}:sns:{REGIONAL}:{topic}")])
+        )
     parameters = [_setting(settings, field, "secret", spec.name) for field in spec.uses.secrets]
     parameters = sorted({p for p in parameters if p})  # unset in the local stage (secrets from env)
     if parameters:

@@ -67,9 +67,11 @@ def slim(zip_path: str, runtime: str) -> dict[str, int]:
                 data.write((0b01).to_bytes(4, "little"))  # hash-based, unchecked
                 data.write(source_hash)
                 data.write(marshal.dumps(code))
-                path = PurePosixPath(info.filename)
+                source = PurePosixPath(info.filename)
                 tag = sys.implementation.cache_tag
-                pyc = zipfile.ZipInfo(str(path.parent / "__pycache__" / f"{path.stem}.{tag}.pyc"), (1980, 1, 1, 0, 0, 0))
+                pyc = zipfile.ZipInfo(
+                    str(source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"), (1980, 1, 1, 0, 0, 0)
+                )
                 pyc.external_attr = 0o644 << 16
                 pyc.compress_type = zipfile.ZIP_DEFLATED
                 out.writestr(pyc, data.getvalue())
@@ -85,12 +87,16 @@ def main(argv: list[str] | None = None) -> int:
     if not args.runtime:
         template = json.loads((Path(args.zip).parent / "sam.json").read_text())
         runtimes = {
-            r["Properties"]["Runtime"] for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"
+            r["Properties"]["Runtime"]
+            for r in template["Resources"].values()
+            if r["Type"] == "AWS::Serverless::Function"
         }
         (args.runtime,) = runtimes
     counts = slim(args.zip, args.runtime)
     note = "" if counts["compiled"] else f" (no bytecode: this is not {args.runtime})"
-    print(f"{args.zip}: dropped {counts['dropped']} runtime-provided files, compiled {counts['compiled']} modules{note}")
+    print(
+        f"{args.zip}: dropped {counts['dropped']} runtime-provided files, compiled {counts['compiled']} modules{note}"
+    )
     return 0
 
 

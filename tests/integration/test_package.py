@@ -38,7 +38,9 @@ def consumer_gaps(template: dict[str, Any]) -> list[str]:
         for event_name, event in (function["Properties"].get("Events") or {}).items():
             props = event["Properties"]
             where = f"{name}.{event_name}"
-            if event["Type"] in ("DynamoDB", "SQS") and props.get("FunctionResponseTypes") != ["ReportBatchItemFailures"]:
+            if event["Type"] in ("DynamoDB", "SQS") and props.get("FunctionResponseTypes") != [
+                "ReportBatchItemFailures"
+            ]:
                 gaps.append(f"{where}: no partial batch responses")
             if event["Type"] == "DynamoDB":
                 if not props.get("BisectBatchOnFunctionError"):
@@ -49,7 +51,9 @@ def consumer_gaps(template: dict[str, Any]) -> list[str]:
                     gaps.append(f"{where}: retries forever")
             if event["Type"] == "SQS":
                 queue_name = props["Queue"]
-                queue = [r for r in resources.values() if r["Type"] == "AWS::SQS::Queue" and _name_matches(r, queue_name)]
+                queue = [
+                    r for r in resources.values() if r["Type"] == "AWS::SQS::Queue" and _name_matches(r, queue_name)
+                ]
                 if not queue or "RedrivePolicy" not in queue[0]["Properties"]:
                     gaps.append(f"{where}: its queue has no dead-letter queue")
             if event["Type"] == "Schedule":
@@ -99,13 +103,15 @@ def test_make_package_prod_is_clean_and_would_work_as_deployed(packaged):
     for function in functions.values():
         group = f"/aws/lambda/{function['Properties']['FunctionName']}"
         assert any(
-            r["Type"] == "AWS::Logs::LogGroup" and r["Properties"]["LogGroupName"] == group and r["Properties"]["RetentionInDays"]
+            r["Type"] == "AWS::Logs::LogGroup"
+            and r["Properties"]["LogGroupName"] == group
+            and r["Properties"]["RetentionInDays"]
             for r in resources.values()
         ), group
     assert {"AlarmEmail", "AlarmHttpsEndpoint"} <= set(packaged["Parameters"])
-    assert {r["Properties"]["TopicArn"]["Ref"] for r in resources.values() if r["Type"] == "AWS::SNS::Subscription"} == {
-        "AlarmTopic"
-    }
+    assert {
+        r["Properties"]["TopicArn"]["Ref"] for r in resources.values() if r["Type"] == "AWS::SNS::Subscription"
+    } == {"AlarmTopic"}
     tables = [r for r in resources.values() if r["Type"] == "AWS::DynamoDB::Table"]
     assert tables and all(t["Properties"]["DeletionProtectionEnabled"] for t in tables)
     # Browsers upload with presigned PUTs to these buckets.
@@ -134,7 +140,9 @@ def test_consumer_check_finds_a_consumer_without_failure_destination():
             },
             "Job": {
                 "Type": "AWS::Serverless::Function",
-                "Properties": {"Events": {"JobEvent": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 hour)"}}}},
+                "Properties": {
+                    "Events": {"JobEvent": {"Type": "Schedule", "Properties": {"Schedule": "rate(1 hour)"}}}
+                },
             },
         }
     }
