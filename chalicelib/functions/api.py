@@ -21,9 +21,10 @@ API_USES = Uses(
         "campaigns", "campaign-projects", "complaints", "audit", "search-index",
         # giving and payments
         "donations", "payment-transactions", "payment-anomalies", "refunds", "idempotency",
-        # receipts self-service, imports, compliance actions (offline writes a notification)
-        "receipts", "receipt-lookup-buckets", "imports", "import-lanes", "import-row-errors",
-        "notifications", "notification-keys",
+        # receipts self-service and reissuing, imports
+        "receipts", "receipt-counters", "receipt-lookup-buckets", "imports", "import-lanes", "import-row-errors",
+        # compliance actions (offline writes a notification) and jobs run by hand (POST /compliance/jobs/...)
+        "notifications", "notification-keys", "job-runs",
     ),
     buckets=("documents_bucket", "imports_bucket", "receipts_bucket", "reports_bucket"),
     queues_send=("imports",),
