@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from infra.build import stage_environment
 
 REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
-ZIP = ROOT / "build" / "prod" / "deployment.zip"
+ZIP = Path(os.environ.get("BENCH_ZIP", ROOT / "build" / "prod" / "deployment.zip"))
 RESULT = ROOT / "bench" / "results" / "cold_start.md"
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from tests.iam.policy import Arns, denied, requests_of
-from tests.iam.recorder import RECORDER, install
+from tests.iam.recorder import RECORDER, Call, install, read_calls
 
 DUMP = os.environ.get("GONGYI_IAM_DUMP")
 _PSEUDO = re.compile(r"\$\{([^}]+)\}")
@@ -63,11 +63,23 @@ def start() -> None:
     RECORDER.clear()
 
 
-def refused(policies: dict[str, dict[str, Any]] | None = None) -> list[str]:
-    """The recorded calls the policies (default: the generated ones) would refuse."""
+def refused(policies: dict[str, dict[str, Any]] | None = None, calls: list[Call] | None = None) -> list[str]:
+    """The recorded calls (default: this process's) the policies (default: the generated ones) would refuse."""
     arns = stage_arns()
-    requests = [r for call in RECORDER.calls for r in requests_of(call, arns)]
+    requests = [r for call in (RECORDER.calls if calls is None else calls) for r in requests_of(call, arns)]
     return denied(policies if policies is not None else generated_policies(), requests)
+
+
+def check_recorded_file(path: str) -> None:
+    """For the e2e tier: the calls a local stack's processes recorded into ``path``."""
+    calls = read_calls(path)
+    problems = refused(calls=calls)
+    if problems:
+        pytest.fail(
+            "AWS calls of the local stack that the function's generated IAM policy would deny:\n  "
+            + "\n  ".join(problems),
+            pytrace=False,
+        )
 
 
 def check_after_test(request: Any) -> None:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,11 +35,30 @@ class Call:
 
 
 class Recorder:
+    """Calls in memory; with ``GONGYI_IAM_RECORD=<file>`` (the local stack's processes, for
+    the e2e tier) also appended to that file as JSON lines."""
+
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.path = os.environ.get("GONGYI_IAM_RECORD")
+
+    def add(self, call: Call) -> None:
+        self.calls.append(call)
+        if self.path:
+            line = json.dumps([call.function, call.service, call.operation, call.params], default=str)
+            with open(self.path, "a") as out:
+                out.write(line + "\n")
 
     def clear(self) -> None:
         self.calls.clear()
+
+
+def read_calls(path: str) -> list[Call]:
+    """The calls another process recorded into ``path``."""
+    if not os.path.exists(path):
+        return []
+    with open(path) as lines:
+        return [Call(*json.loads(line)) for line in lines if line.strip()]
 
 
 RECORDER = Recorder()
@@ -57,7 +78,7 @@ def _record(client: Any, operation: str, params: Any) -> None:
     function = _current.get()
     if function is not None:
         service = client.meta.service_model.service_name
-        RECORDER.calls.append(Call(function, service, operation, params))
+        RECORDER.add(Call(function, service, operation, params))
 
 
 def _in_function(name: str, handler: Callable[..., Any]) -> Callable[..., Any]:
@@ -71,8 +92,10 @@ def _in_function(name: str, handler: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def install() -> None:
-    """Patch botocore and the app once per process."""
+def install(*, app_module: bool = True) -> None:
+    """Patch botocore and Chalice once per process. ``app_module``: also wrap the handlers of
+    the already-registered ``app.app`` (in-process tests); otherwise (a fresh process, before
+    the app exists) every event handler is wrapped as it is registered."""
     global _installed
     if _installed:
         return
@@ -103,6 +126,19 @@ def install() -> None:
 
     original_app_call = Chalice.__call__
     Chalice.__call__ = _in_function(API_FUNCTION, original_app_call)  # type: ignore[method-assign]
+
+    if not app_module:
+        original_register = Chalice._do_register_handler
+
+        def _do_register_handler(
+            self: Any, handler_type: str, name: str, user_handler: Any, wrapped: Any, *a: Any, **k: Any
+        ) -> None:
+            if handler_type != "route":
+                wrapped = _in_function(name, wrapped)
+            original_register(self, handler_type, name, user_handler, wrapped, *a, **k)
+
+        Chalice._do_register_handler = _do_register_handler  # type: ignore[method-assign]
+        return
 
     import app as chalice_app
 
