@@ -4,7 +4,8 @@ Every Lambda function gets its own role (``<LogicalId>Role``) whose one inline p
 is built from its ``Uses`` (chalicelib/functions/*; the API function's in
 chalicelib/functions/api.py) and its trigger:
 
-- tables: the item actions on the table ARN, ``Query`` on its indexes (no ``Scan``);
+- tables: the item actions on the table ARN (read-only tables: get, batch get, query,
+  condition check), ``Query`` on its indexes (no ``Scan``);
 - the stream it is triggered by: the four stream-reading actions on that table's streams;
 - the queue it is triggered by: receive, delete, change visibility, read attributes;
 - buckets (``field`` or ``field:prefix/``): get/put objects under the prefix, ``ListBucket``
@@ -43,6 +44,7 @@ TABLE_ACTIONS = [
     "dynamodb:Query",
     "dynamodb:UpdateItem",
 ]
+READ_ACTIONS = ["dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:Query"]
 INDEX_ACTIONS = ["dynamodb:Query"]
 STREAM_ACTIONS = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
 QUEUE_CONSUMER_ACTIONS = [
@@ -64,11 +66,13 @@ class FunctionSpec:
     uses: Uses
     trigger: Trigger | None = None  # None: API Gateway
 
-    def tables(self) -> tuple[str, ...]:
-        tables = list(self.uses.tables) + list(self.uses.stream_tables)
-        if isinstance(self.trigger, Stream) and self.trigger.table not in tables:
-            tables.append(self.trigger.table)
-        return tuple(dict.fromkeys(tables))
+    def tables(self) -> dict[str, list[str]]:
+        """Each table the function touches, with its item actions (written beats read)."""
+        found: dict[str, list[str]] = {t: READ_ACTIONS for t in self.uses.reads}
+        found.update({t: TABLE_ACTIONS for t in (*self.uses.tables, *self.uses.stream_tables)})
+        if isinstance(self.trigger, Stream):
+            found.setdefault(self.trigger.table, READ_ACTIONS)
+        return found
 
 
 def function_specs() -> list[FunctionSpec]:
@@ -128,11 +132,11 @@ def policy_document(
             [_sub(f"{PREFIX}:logs:{REGIONAL}:log-group:/aws/lambda/{deployed_name(settings, spec)}:*")],
         )
     ]
-    for suffix in spec.tables():
+    for suffix, actions in spec.tables().items():
         if suffix not in models:
             raise ValueError(f"{spec.name}: table {suffix!r} is not a table of chalicelib/dal")
         name = settings.table_name(suffix)
-        statements.append(_statement(f"Table{_sid(suffix)}", TABLE_ACTIONS, [table_arn(name)]))
+        statements.append(_statement(f"Table{_sid(suffix)}", actions, [table_arn(name)]))
         if models[suffix]._get_schema().get("global_secondary_indexes"):
             statements.append(
                 _statement(

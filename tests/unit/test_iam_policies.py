@@ -55,7 +55,9 @@ def test_tables_buckets_and_triggers_follow_the_declarations(prod):
     assert not allowed(prod[API_FUNCTION], Request("a", "dynamodb:GetItem", f"{donations}/index/by-project"))
     # S3: objects under the bucket, and ListBucket so a missing key is a 404.
     receipts = "gongyi-prod-receipts"
-    assert allowed(prod["receipt_renderer"], Request("r", "s3:PutObject", ARNS.s3(receipts, "2026/x.pdf")))
+    assert allowed(prod["receipt_renderer"], Request("r", "s3:PutObject", ARNS.s3(receipts, "receipts/o/n/x.pdf")))
+    assert not allowed(prod["receipt_renderer"], Request("r", "s3:PutObject", ARNS.s3(receipts, "other/x.pdf")))
+    assert not allowed(prod["receipt_renderer"], Request("r", "dynamodb:PutItem", donations))  # reads only
     assert allowed(prod["receipt_renderer"], Request("r", "s3:ListBucket", ARNS.s3(receipts)))
     assert not allowed(prod["receipt_renderer"], Request("r", "s3:PutObject", ARNS.s3("gongyi-prod-imports", "x")))
     # Its trigger's stream, its failure queue, its own log group.
