@@ -54,6 +54,7 @@ package: $(STAMP)  ## build/<stage>/sam.json + deployment.zip, checked by cfn-li
 	@$(BIN)/python -m infra.build --stage $(STAGE) --out build/$(STAGE)-merge-template.json
 	@set -a && eval "$$($(BIN)/python -m infra.stage_env $(STAGE))" && set +a && \
 	  AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-cn-north-1} $(BIN)/chalice package --stage $(STAGE) --merge-template build/$(STAGE)-merge-template.json build/$(STAGE)
+	@$(BIN)/python -m infra.slim_zip build/$(STAGE)/deployment.zip
 	@$(BIN)/cfn-lint build/$(STAGE)/sam.json && echo "cfn-lint: build/$(STAGE)/sam.json is clean"
 
 bench: $(STAMP)  ## benchmarks; results land in bench/results/
@@ -78,3 +79,20 @@ AS_OF ?=
 job: $(STAMP)  ## run a compliance job on the local stack: make job NAME=feedback_sweep [AS_OF=2026-12-01T00:00:00+08:00]
 	@test -n "$(NAME)" || (echo "usage: make job NAME=<feedback_sweep|reminders|end_dates|certificates|monthly_report> [AS_OF=...]" && exit 2)
 	@$(BIN)/python -m scripts.job $(NAME) $(if $(AS_OF),--as-of $(AS_OF))
+
+# -- deploy (docs/deploy.md lists the manual steps before and after) -------------------------------
+ARTIFACTS_BUCKET ?=
+REGION ?= cn-north-1
+ALARM_EMAIL ?=
+ALARM_HTTPS_ENDPOINT ?=
+.PHONY: deploy
+deploy:  ## package, upload and deploy: make deploy STAGE=prod ARTIFACTS_BUCKET=<bucket in REGION> [ALARM_EMAIL=...]
+	@test -n "$(ARTIFACTS_BUCKET)" || { echo "usage: make deploy STAGE=<dev|prod> ARTIFACTS_BUCKET=<S3 bucket in $(REGION)> [REGION=cn-north-1] [ALARM_EMAIL=ops@example.cn] [ALARM_HTTPS_ENDPOINT=https://...]"; exit 2; }
+	@command -v aws >/dev/null || { echo "the AWS CLI (aws) is needed: https://aws.amazon.com/cli/"; exit 2; }
+	@$(MAKE) -s package STAGE=$(STAGE)
+	aws cloudformation package --region $(REGION) --template-file build/$(STAGE)/sam.json \
+	  --s3-bucket $(ARTIFACTS_BUCKET) --s3-prefix gongyi-$(STAGE) --output-template-file build/$(STAGE)/packaged.yaml
+	aws cloudformation deploy --region $(REGION) --template-file build/$(STAGE)/packaged.yaml \
+	  --stack-name gongyi-$(STAGE) --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+	  --parameter-overrides AlarmEmail=$(ALARM_EMAIL) AlarmHttpsEndpoint=$(ALARM_HTTPS_ENDPOINT)
+	aws cloudformation describe-stacks --region $(REGION) --stack-name gongyi-$(STAGE) --query "Stacks[0].Outputs" --output table

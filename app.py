@@ -1,20 +1,26 @@
 """gongyi's Chalice app: wiring only (blueprints, middleware, Lambda functions)."""
 
-from chalice import Chalice, ConvertToMiddleware
+from chalice import Chalice, ConvertToMiddleware, CORSConfig
 
 from chalicelib.blueprints import BLUEPRINTS
 from chalicelib.bootstrap import bootstrap
 from chalicelib.functions import register_functions
-from chalicelib.observability import logger, metrics, tracer
+from chalicelib.observability import get_tracer, logger, metrics, tracing_enabled
 
 settings = bootstrap()
 app = Chalice(app_name="gongyi")
-app.api.cors = True
+# Browsers send Authorization and Idempotency-Key (every donation) cross-origin; bearer tokens, no cookies.
+app.api.cors = CORSConfig(
+    allow_origin="*",
+    allow_headers=["Idempotency-Key"],
+    max_age=600,
+)
 
 app.register_middleware(
     ConvertToMiddleware(logger.inject_lambda_context(correlation_id_path="requestContext.requestId"))
 )
-app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+if tracing_enabled():
+    app.register_middleware(ConvertToMiddleware(get_tracer().capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
 for blueprint in BLUEPRINTS:

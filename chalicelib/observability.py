@@ -1,4 +1,8 @@
-"""Logger, Tracer and Metrics, created once and shared by every function.
+"""Logger, Metrics and (when tracing is on) Tracer, created once and shared by every function.
+
+The Tracer imports the X-Ray SDK (about half of a cold start's imports), so it is
+created only when the stage turns tracing on (``GONGYI_TRACING=true``, set with
+Lambda's active tracing by infra/ when infra/stages.py says so).
 
 Log lines pass through a redacting formatter: mainland mobile numbers, ID
 numbers and bearer tokens never reach CloudWatch, whoever logs them.
@@ -6,11 +10,13 @@ numbers and bearer tokens never reach CloudWatch, whoever logs them.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import warnings
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 SERVICE = "gongyi"
@@ -41,5 +47,18 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 logger = Logger(service=SERVICE, logger_formatter=RedactingFormatter())
-tracer = Tracer(service=SERVICE)
+
+
+def tracing_enabled() -> bool:
+    return os.environ.get("GONGYI_TRACING", "").lower() == "true"
+
+
+@functools.cache
+def get_tracer() -> Any:
+    """The Powertools Tracer (imports the X-Ray SDK): call only when ``tracing_enabled()``."""
+    from aws_lambda_powertools import Tracer  # noqa: PLC0415 - X-Ray stays out of untraced cold starts
+
+    return Tracer(service=SERVICE)
+
+
 metrics = Metrics(namespace="gongyi", service=SERVICE)

@@ -28,6 +28,8 @@ if str(ROOT) not in sys.path:
 
 from chalicelib.config import Settings, load_settings
 from chalicelib.dal.base import GongyiModel, all_models
+from infra import iam
+from infra.stages import stage_settings
 
 INFRA_DIR = ROOT / "infra"
 CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
@@ -84,6 +86,8 @@ def table_resource(model: type[GongyiModel], settings: Settings) -> dict[str, An
     ttl = [attr.attr_name for attr in model.get_attributes().values() if isinstance(attr, TTLAttribute)]
     if ttl:
         props["TimeToLiveSpecification"] = {"AttributeName": ttl[0], "Enabled": True}
+    if stage_settings(settings.stage)["deletion_protection"]:
+        props["DeletionProtectionEnabled"] = True
     return {
         "Type": "AWS::DynamoDB::Table",
         "DeletionPolicy": "Retain",
@@ -154,21 +158,219 @@ def function_ids() -> list[str]:
     return sorted(set(ids))
 
 
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` merged into a copy of ``base`` (dicts recursively; anything else replaced)."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+FAILURES_QUEUE = "FunctionFailuresQueue"
+STREAM_DEFAULTS: dict[str, Any] = {
+    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+    "BisectBatchOnFunctionError": True,
+    "MaximumRetryAttempts": 10,
+    "MaximumRecordAgeInSeconds": 86400,
+}
+
+
+def _generated_override(settings: Settings, spec: iam.FunctionSpec) -> dict[str, Any]:
+    """What every function gets unless a fragment says otherwise: its name, its own role,
+    and for consumers partial batch responses and a failure destination."""
+    props: dict[str, Any] = {
+        "FunctionName": iam.deployed_name(settings, spec),
+        "Role": {"Fn::GetAtt": [f"{spec.logical_id}Role", "Arn"]},
+    }
+    if stage_settings(settings.stage)["tracing"]:
+        props["Tracing"] = "Active"
+        props["Environment"] = {"Variables": {"GONGYI_TRACING": "true"}}
+    trigger = spec.trigger
+    if isinstance(trigger, iam.Stream):
+        props["Events"] = {
+            f"{spec.logical_id}DynamodbEventSource": {
+                "Properties": {
+                    "Stream": {"Fn::GetAtt": [logical_id(trigger.table, "Table"), "StreamArn"]},
+                    **STREAM_DEFAULTS,
+                    "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [FAILURES_QUEUE, "Arn"]}}},
+                }
+            }
+        }
+    elif isinstance(trigger, iam.Queue):
+        props["Events"] = {
+            f"{spec.logical_id}SqsEventSource": {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
+        }
+    return {"Properties": props}
+
+
+def failure_resources(settings: Settings) -> dict[str, Any]:
+    """The queue stream consumers and scheduled jobs send what they gave up on to, and its alarm."""
+    return {
+        FAILURES_QUEUE: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": f"{settings.queue_prefix}function-failures",
+                "MessageRetentionPeriod": 1209600,
+                "SqsManagedSseEnabled": True,
+            },
+        },
+        f"{FAILURES_QUEUE}Alarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": "a stream consumer or scheduled job gave up on an event (see the queue)",
+                "Namespace": "AWS/SQS",
+                "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [{"Name": "QueueName", "Value": {"Fn::GetAtt": [FAILURES_QUEUE, "QueueName"]}}],
+                "Statistic": "Maximum",
+                "Period": 300,
+                "EvaluationPeriods": 1,
+                "Threshold": 1,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": [{"Ref": "AlarmTopic"}],
+            },
+        },
+    }
+
+
+ALARM_PARAMETERS: dict[str, Any] = {
+    "AlarmEmail": {
+        "Type": "String",
+        "Default": "",
+        "Description": "Email address subscribed to the alarms topic (confirm the subscription mail)",
+    },
+    "AlarmHttpsEndpoint": {
+        "Type": "String",
+        "Default": "",
+        "Description": "HTTPS endpoint (e.g. a chat-ops webhook) subscribed to the alarms topic",
+    },
+}
+
+
+def alarm_subscriptions() -> tuple[dict[str, Any], dict[str, Any]]:
+    conditions = {
+        "HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]},
+        "HasAlarmHttpsEndpoint": {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmHttpsEndpoint"}, ""]}]},
+    }
+    resources = {
+        "AlarmEmailSubscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Condition": "HasAlarmEmail",
+            "Properties": {"TopicArn": {"Ref": "AlarmTopic"}, "Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}},
+        },
+        "AlarmHttpsSubscription": {
+            "Type": "AWS::SNS::Subscription",
+            "Condition": "HasAlarmHttpsEndpoint",
+            "Properties": {
+                "TopicArn": {"Ref": "AlarmTopic"},
+                "Protocol": "https",
+                "Endpoint": {"Ref": "AlarmHttpsEndpoint"},
+            },
+        },
+    }
+    return conditions, resources
+
+
+def api_stage_throttling(settings: Settings) -> dict[str, Any]:
+    """Stage throttling on the API chalice generates (``RestAPI``)."""
+    limits = stage_settings(settings.stage)
+    return {
+        "Properties": {
+            "MethodSettings": [
+                {
+                    "ResourcePath": "/*",
+                    "HttpMethod": "*",
+                    "ThrottlingRateLimit": limits["api_rate"],
+                    "ThrottlingBurstLimit": limits["api_burst"],
+                },
+                {
+                    "ResourcePath": "/~1projects~1{project_id}~1donations",
+                    "HttpMethod": "POST",
+                    "ThrottlingRateLimit": limits["donation_rate"],
+                    "ThrottlingBurstLimit": limits["donation_burst"],
+                },
+            ]
+        }
+    }
+
+
+def function_resources(
+    settings: Settings, functions: list[str], resources: dict[str, Any], overrides: dict[str, Any]
+) -> dict[str, Any]:
+    """Roles, log groups, async failure destinations and the merged overrides of every function."""
+    out: dict[str, Any] = {}
+    limits = stage_settings(settings.stage)
+    for spec in iam.function_specs():
+        if spec.logical_id not in functions:
+            raise ValueError(f"{spec.name}: chalice generates no function {spec.logical_id}")
+        override = deep_merge(_generated_override(settings, spec), overrides.get(spec.logical_id, {}))
+        out[spec.logical_id] = override
+        out[f"{spec.logical_id}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+            "Properties": {
+                "LogGroupName": f"/aws/lambda/{iam.deployed_name(settings, spec)}",
+                "RetentionInDays": limits["log_retention_days"],
+            },
+        }
+        async_destinations: list[Any] = []
+        if iam.is_schedule(spec):
+            destination = {"Fn::GetAtt": [FAILURES_QUEUE, "Arn"]}
+            async_destinations.append(destination)
+            out[f"{spec.logical_id}InvokeConfig"] = {
+                "Type": "AWS::Lambda::EventInvokeConfig",
+                "Properties": {
+                    "FunctionName": {"Ref": spec.logical_id},
+                    "Qualifier": "$LATEST",
+                    "MaximumRetryAttempts": 2,
+                    "DestinationConfig": {"OnFailure": {"Destination": destination}},
+                },
+            }
+        every = {**resources, **out}
+        queues = iam.failure_queues_of(override, async_destinations, every)
+        policy = iam.policy_document(settings, spec, failure_queues=queues, tracing=limits["tracing"])
+        out[f"{spec.logical_id}Role"] = iam.role_resource(settings, spec, policy)
+    unknown = set(overrides) - set(out)
+    if unknown:
+        raise ValueError(f"FunctionOverrides for functions no declaration covers: {sorted(unknown)}")
+    return out
+
+
 def merge_template(settings: Settings, *, functions: list[str] | None = None) -> dict[str, Any]:
     fragments = fragment_resources(settings)
-    resources = {**table_resources(settings), **fragments["Resources"]}
+    resources = {**table_resources(settings), **fragments["Resources"], **failure_resources(settings)}
     resources.update(lambda_error_alarms(functions or []))
+    template: dict[str, Any] = {}
     if functions:
         # Partial resources deep-merged by `chalice package` into the functions it generates
-        # (e.g. a stream event source's real ARN); they exist only in the packaged template.
-        for name, override in fragments["FunctionOverrides"].items():
+        # (each function's own role, name, real stream ARN, failure destination ...); they
+        # exist only in the packaged template.
+        for name in fragments["FunctionOverrides"]:
             if name not in functions:
                 raise ValueError(f"FunctionOverrides: {name} is not a function chalice generates")
-            resources[name] = override
-    template: dict[str, Any] = {"Resources": resources}
+        resources.update(function_resources(settings, functions, resources, fragments["FunctionOverrides"]))
+        resources["RestAPI"] = api_stage_throttling(settings)
+        conditions, subscriptions = alarm_subscriptions()
+        resources.update(subscriptions)
+        template["Parameters"] = ALARM_PARAMETERS
+        template["Conditions"] = conditions
+    template["Resources"] = resources
     if fragments["Outputs"]:
         template["Outputs"] = fragments["Outputs"]
     return template
+
+
+def function_policies(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Each function's generated policy document by Chalice name (what the tests enforce)."""
+    template = merge_template(settings, functions=function_ids())
+    return {
+        spec.name: template["Resources"][f"{spec.logical_id}Role"]["Properties"]["Policies"][0]["PolicyDocument"]
+        for spec in iam.function_specs()
+    }
 
 
 # -- the local stack -------------------------------------------------------------------------

@@ -29,10 +29,13 @@ FAMILIES = ("receipts", "imports", "compliance", "search", "fundflow", "ledger",
 
 @dataclass(frozen=True)
 class Uses:
-    """What a function touches. Tables by suffix (``donations``), buckets by settings field
-    (``receipts_bucket``), queues by purpose (``imports``), topics and secrets by settings field."""
+    """What a function touches. Tables by suffix (``donations``): ``tables`` read and written,
+    ``reads`` only read (get, batch get, query, condition check). Buckets by settings field
+    (``receipts_bucket``), optionally narrowed to a key prefix (``receipts_bucket:receipts/``);
+    queues by purpose (``imports``), topics and secrets (SSM parameter names) by settings field."""
 
     tables: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()
     stream_tables: tuple[str, ...] = ()
     buckets: tuple[str, ...] = ()
     queues_send: tuple[str, ...] = ()
@@ -74,7 +77,7 @@ class LambdaFunction:
     uses: Uses = field(default_factory=Uses)
 
     def all_tables(self) -> tuple[str, ...]:
-        tables = list(self.uses.tables)
+        tables = list(dict.fromkeys((*self.uses.tables, *self.uses.reads)))
         if isinstance(self.trigger, Stream) and self.trigger.table not in tables:
             tables.append(self.trigger.table)
         return tuple(tables)

@@ -34,7 +34,7 @@ JOB_USES: dict[str, Uses] = {
     "certificates": Uses(tables=("job-runs", "orgs", "projects", "audit", *_NOTIFY)),
     "monthly_report": Uses(
         tables=("job-runs", "orgs", "projects", "feedback", "audit", "complaints", "donations"),
-        buckets=("reports_bucket",),
+        buckets=("reports_bucket:self-check/",),
     ),
 }
 

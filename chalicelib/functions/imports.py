@@ -6,18 +6,19 @@ import json
 from typing import Any
 
 from chalicelib.config import Settings
-from chalicelib.functions import LambdaFunction, Queue, Uses
+from chalicelib.functions import LambdaFunction, Queue, Uses, process_queue_batch
 
 IMPORT_WORKER = "import_worker"
 
 
-def run_import(settings: Settings, event: Any) -> None:
+def run_import(settings: Settings, event: Any) -> dict[str, Any]:
     from chalicelib.logic.imports.worker import handle_import_message  # noqa: PLC0415 - keep cold starts light
 
-    # One message per invocation (batch 1): a failure repeats only its own message,
-    # and the queue's redrive policy parks it in the DLQ after five tries.
-    for record in event:
-        handle_import_message(settings, json.loads(record.body), event.context)
+    # One message per invocation (batch 1), reported as a partial batch response like every
+    # consumer: a failure repeats only its own message, and the queue's redrive policy parks
+    # it in the DLQ after five tries.
+    context = event.context
+    return process_queue_batch(event, lambda record: handle_import_message(settings, json.loads(record.body), context))
 
 
 FUNCTIONS = [

@@ -51,12 +51,14 @@ FUNCTIONS = [
         name=ISSUER,
         trigger=Stream(table="donations", batch_size=50),
         body=issue_receipts,
-        uses=Uses(tables=("donations", "receipts", "receipt-counters", "projects", "orgs")),
+        uses=Uses(tables=("receipts", "receipt-counters"), reads=("donations", "projects", "orgs")),
     ),
     LambdaFunction(
         name=RENDERER,
         trigger=Stream(table="receipts", batch_size=10),
         body=render_receipts,
-        uses=Uses(tables=("receipts", "donations", "projects", "orgs"), buckets=("receipts_bucket",)),
+        uses=Uses(
+            tables=("receipts",), reads=("donations", "projects", "orgs"), buckets=("receipts_bucket:receipts/",)
+        ),
     ),
 ]

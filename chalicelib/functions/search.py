@@ -57,12 +57,12 @@ FUNCTIONS = [
         name=PROJECTS_HANDLER,
         trigger=Stream(table="projects", batch_size=100, starting_position="TRIM_HORIZON"),
         body=index_projects,
-        uses=Uses(tables=("projects", "search-index", "project-counters")),
+        uses=Uses(tables=("search-index",), reads=("projects", "project-counters")),
     ),
     LambdaFunction(
         name=DONATIONS_HANDLER,
         trigger=Stream(table="donations", batch_size=500),
         body=refresh_raised,
-        uses=Uses(tables=("donations", "search-index", "project-counters", "projects")),
+        uses=Uses(tables=("search-index",), reads=("donations", "project-counters", "projects")),
     ),
 ]

@@ -4,8 +4,10 @@ on free ports, talked to over HTTP exactly as a frontend would."""
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from chalicelib.bootstrap import bootstrap
 from chalicelib.config import get_settings, load_settings
 from scripts.local_stack import LocalStack, free_port
+from tests.conftest import ROOT
 from tests.support import models_on
 
 
@@ -26,6 +29,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @contextmanager
 def running_stack(*, demo: bool, env: dict[str, str] | None = None) -> Iterator[LocalStack]:
     local = LocalStack(aws_port=free_port(), api_port=free_port(), demo=demo, quiet=True)
+    # Least privilege: the stack's processes record every AWS call a function makes (tests/iam/);
+    # when the stack stops, each is checked against the policy generated for that function.
+    record = Path(tempfile.mkdtemp(prefix="gongyi-iam-")) / "calls.jsonl"
+    local.env.update(
+        {
+            "GONGYI_IAM_RECORD": str(record),
+            "GONGYI_IAM_ROOT": str(ROOT),
+            "PYTHONPATH": str(ROOT / "tests" / "iam" / "site"),
+        }
+    )
     local.env.update(env or {})
     # Provisioning runs in this process with the stack's environment; give the process its own
     # back afterwards, or the integration tests sharing this worker would talk to the stack's AWS.
@@ -39,6 +52,9 @@ def running_stack(*, demo: bool, env: dict[str, str] | None = None) -> Iterator[
         yield local
     finally:
         local.stop()
+    from tests.iam.enforcement import check_recorded_file
+
+    check_recorded_file(str(record))
 
 
 @pytest.fixture(scope="session")

@@ -128,3 +128,17 @@ def payments_env(
     get_settings.cache_clear()
     os.environ.pop("GONGYI_WECHAT_PAY_CONFIG", None)
     os.environ.pop("GONGYI_ALIPAY_CONFIG", None)
+
+
+# -- least privilege: every AWS call a function makes is checked against its generated policy --
+
+
+@pytest.fixture(autouse=True)
+def _iam_enforced(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Record the AWS calls each function makes during the test, then check them against
+    the policy its role gets (see tests/iam/). A call the policy would refuse fails the test."""
+    from tests.iam import enforcement
+
+    enforcement.start()
+    yield
+    enforcement.check_after_test(request)
