@@ -57,12 +57,13 @@ FUNCTIONS = [
         name=PROJECTS_HANDLER,
         trigger=Stream(table="projects", batch_size=100, starting_position="TRIM_HORIZON"),
         body=index_projects,
-        uses=Uses(tables=("search-index",), reads=("projects", "project-counters")),
+        uses=Uses(tables=("search-index",), reads=("projects", "project-counters", "match-totals")),
     ),
     LambdaFunction(
         name=DONATIONS_HANDLER,
         trigger=Stream(table="donations", batch_size=500),
         body=refresh_raised,
-        uses=Uses(tables=("search-index",), reads=("donations", "project-counters", "projects")),
+        # It also writes each project's public totals snapshot (``project_id#total`` in project-counters).
+        uses=Uses(tables=("search-index", "project-counters"), reads=("donations", "projects", "match-totals")),
     ),
 ]
