@@ -73,7 +73,12 @@ def test_every_function_calls_only_what_its_generated_policy_allows_and_no_less(
 
     # Then each ran and every call it made is allowed by its generated policy
     functions = {call.function for call in RECORDER.calls}
-    expected = {API_FUNCTION} | {f.name for f in all_functions() if f.name != "deliver_notifications"}
+    # Not driven by this journey yet (they need a paid refund, a provider bill or fund movements):
+    # their calls are checked against the same generated policies by the e2e stacks' recorder
+    # (tests/iam/site), in test_payments_e2e.py and test_fundflow_e2e.py.
+    elsewhere = {"deliver_notifications", "refund_sender", "payment_reconciler"}
+    elsewhere |= {"ledger_sequence_disbursements", "ledger_sequence_fund_uses"}
+    expected = {API_FUNCTION} | {f.name for f in all_functions() if f.name not in elsewhere}
     assert expected <= functions, f"not exercised: {sorted(expected - functions)}"
     assert enforcement.refused() == []
 
