@@ -18,17 +18,17 @@ WECHAT_APPID = "wxd678efh567hg6787"
 ALIPAY_APP_ID = "2021000122671234"
 
 
-def _new_key() -> rsa.RSAPrivateKey:
+def new_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def _private_pem(key: rsa.RSAPrivateKey) -> str:
+def private_pem(key: rsa.RSAPrivateKey) -> str:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
 
 
-def _public_pem(key: rsa.RSAPrivateKey) -> str:
+def public_pem(key: rsa.RSAPrivateKey) -> str:
     return (
         key.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -36,7 +36,8 @@ def _public_pem(key: rsa.RSAPrivateKey) -> str:
     )
 
 
-def _certificate(key: rsa.RSAPrivateKey) -> tuple[str, str]:
+def self_signed_cert(key: rsa.RSAPrivateKey) -> tuple[str, str]:
+    """A platform certificate like WeChat Pay's: (PEM, serial as upper-case hex)."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tenpay.com Root CA (simulator)")])
     now = datetime.now(UTC)
     cert = (
@@ -53,8 +54,8 @@ def _certificate(key: rsa.RSAPrivateKey) -> tuple[str, str]:
 
 
 def generate_keys() -> dict[str, Any]:
-    merchant, platform, app, alipay = _new_key(), _new_key(), _new_key(), _new_key()
-    cert, serial = _certificate(platform)
+    merchant, platform, app, alipay = new_key(), new_key(), new_key(), new_key()
+    cert, serial = self_signed_cert(platform)
     return {
         "wechat": {
             "mchid": WECHAT_MCHID,
@@ -62,18 +63,18 @@ def generate_keys() -> dict[str, Any]:
             "apiv3_key": secrets.token_hex(16),
             "miniprogram_secret": secrets.token_hex(16),
             "merchant_serial_no": secrets.token_hex(20).upper(),
-            "merchant_private_key": _private_pem(merchant),
-            "merchant_public_key": _public_pem(merchant),
-            "platform_private_key": _private_pem(platform),
+            "merchant_private_key": private_pem(merchant),
+            "merchant_public_key": public_pem(merchant),
+            "platform_private_key": private_pem(platform),
             "platform_cert": cert,
             "platform_serial": serial,
         },
         "alipay": {
             "app_id": ALIPAY_APP_ID,
-            "app_private_key": _private_pem(app),
-            "app_public_key": _public_pem(app),
-            "alipay_private_key": _private_pem(alipay),
-            "alipay_public_key": _public_pem(alipay),
+            "app_private_key": private_pem(app),
+            "app_public_key": public_pem(app),
+            "alipay_private_key": private_pem(alipay),
+            "alipay_public_key": public_pem(alipay),
         },
     }
 
