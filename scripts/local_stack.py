@@ -213,7 +213,7 @@ Try:
   curl -s {api}/health
   TOKEN=$(make -s token ROLE=platform_admin)
   curl -s -H "Authorization: Bearer $TOKEN" {api}/health
-The README's "Exercise every feature locally" section walks through the rest.
+Walk-throughs of every area (giving, receipts, imports, compliance, fund flow, payments): docs/ (start at docs/development.md).
 Ctrl-C stops everything this command started.
 """
 
