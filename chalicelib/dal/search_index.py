@@ -100,7 +100,11 @@ class DynamoSearchIndex:
             new = _card(doc, raised)
             # Postings first, the card last: if this is interrupted the card still describes
             # the old postings, so the retry computes the same diff (puts/deletes are idempotent).
-            self.store.change_postings(doc.project_id, doc.created_at, _postings_of(card), _postings_of(new))
+            before = _postings_of(card)
+            if card is not None and card.get("created_at") != doc.created_at:
+                # Every posting carries the creation time (newest-first ranks by it): rewrite them all.
+                before = dict.fromkeys(before, "")
+            self.store.change_postings(doc.project_id, doc.created_at, before, _postings_of(new))
             try:
                 self.store.swap_card(card, new)
                 return
