@@ -81,7 +81,7 @@ def _project_item_size(project: dict[str, Any]) -> int:
     """The size of the project's item in the projects table (what a Scan reads)."""
     from boto3.dynamodb.types import TypeSerializer
 
-    from chalicelib.dal.search import item_size
+    from chalicelib.dal.search_items import item_size
 
     serializer = TypeSerializer()
     return item_size({k: serializer.serialize(v) for k, v in project.items() if v not in ("", [], None)}) + 300
@@ -173,8 +173,8 @@ def run_full(n: int, repeat: int) -> dict[str, Any]:
 def run_costs(n: int) -> dict[str, Any]:
     """Item sizes and the read units the query mix's postings and the listing would bill."""
     from bench.search_data import iterate
-    from chalicelib.dal.search import BUCKETS, item_size
     from chalicelib.dal.search_index import bulk_index_items
+    from chalicelib.dal.search_items import BUCKETS, item_size
     from chalicelib.logic.search.analysis import query_terms
 
     wanted: dict[str, set[str]] = defaultdict(set)  # pk prefix -> query labels

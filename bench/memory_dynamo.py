@@ -2,7 +2,7 @@
 
 For the search benchmark only: it holds a 100,000-project index in one process
 (moto needs ~15 minutes to load one and its Scan is quadratic) and bills every
-call the way DynamoDB does, from the real items' sizes (``chalicelib.dal.search.item_size``):
+call the way DynamoDB does, from the real items' sizes (``chalicelib.dal.search_items.item_size``):
 
 * GetItem: 1 RCU per 4 KB (strongly consistent), BatchGetItem: 0.5 RCU per item
   per 4 KB (eventually consistent), Query: the bytes of the items read in the
@@ -23,7 +23,7 @@ import math
 from collections import defaultdict
 from typing import Any
 
-from chalicelib.dal.search import item_size
+from chalicelib.dal.search_items import item_size
 
 
 def _pack(item: dict[str, Any]) -> tuple[Any, ...]:

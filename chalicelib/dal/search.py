@@ -31,173 +31,34 @@ deletes (idempotent) written before the card.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import ClientError
-from pynamodb.attributes import UnicodeAttribute
 
 from chalicelib.config import Settings
 from chalicelib.dal.aws import aws_client
-from chalicelib.dal.base import GongyiModel
 from chalicelib.dal.conditions import condition_failed, transaction_conflict
+from chalicelib.dal.search_items import (
+    CARD_SK,
+    SearchIndexModel,
+    all_buckets,
+    bucket_of,
+    card_pk,
+    column_keys,
+    column_pk,
+    count_pk,
+    decode_card,
+    encode_card,
+    indexed,
+    key_item,
+    posting_item,
+    posting_pk,
+)
 
-BUCKETS = 16
-SEARCHABLE = ("online", "ended", "closed")
-COLUMNS = ("created", "end", "raised")
 _POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="search")
-
-
-class SearchIndexModel(GongyiModel):
-    """Table definition only (keys); items are read and written with the low-level
-    client below (dynamic key layouts, sets)."""
-
-    table_suffix = "search-index"
-
-    class Meta:
-        table_name = "unbound"
-
-    pk = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)
-
-
-def bucket_of(project_id: str) -> str:
-    digest = hashlib.blake2b(project_id.encode(), digest_size=2).digest()
-    return f"b{int.from_bytes(digest, 'big') % BUCKETS:02d}"
-
-
-def _buckets() -> list[str]:
-    return [f"b{b:02d}" for b in range(BUCKETS)]
-
-
-def posting_pk(status: str, key: str, bucket: str) -> str:
-    return f"{status}|{key}#{bucket}"
-
-
-def column_pk(status: str, name: str, bucket: str) -> str:
-    return f"{status}|col:{name}#{bucket}"
-
-
-def count_pk(status: str) -> str:
-    return f"{status}|count"
-
-
-def card_pk(project_id: str) -> str:
-    return f"card|{project_id}"
-
-
-def column_sk(name: str, *, project_id: str, created: str, end: str, raised: int) -> str:
-    """The sort key of a project's entry in a column: string order = the sort's tuple order
-    (``#`` sorts below every character of an ISO timestamp; amounts are zero-padded)."""
-    if name == "raised":
-        return f"{int(raised):020d}#{created}#{project_id}"
-    if name == "end":
-        return f"{end}#{project_id}"
-    return f"{created}#{project_id}"
-
-
-def project_of_column_sk(sk: str) -> str:
-    return sk.rsplit("#", 1)[1]
-
-
-CARD_SK = "card"
-_STRING_FIELDS = (
-    "project_id", "status", "title", "summary", "category", "province", "city", "org_id",
-    "created_at", "updated_at", "start_date", "end_date", "end_at", "cover_image_key",
-)  # fmt: skip
-_NUMBER_FIELDS = ("target_fen", "raised_fen", "ver")
-_SET_FIELDS = ("campaign_ids", "title_terms", "body_terms", "facets")
-
-
-def indexed(card: dict[str, Any] | None) -> bool:
-    """Whether a card's project is in the index (columns, counts, postings)."""
-    return bool(card and card.get("facets") and card.get("status") in SEARCHABLE)
-
-
-def encode_card(card: dict[str, Any]) -> dict[str, Any]:
-    """The stored form of a card."""
-    item: dict[str, Any] = {"pk": {"S": card_pk(card["project_id"])}, "sk": {"S": CARD_SK}}
-    for name in _STRING_FIELDS:
-        if card.get(name) is not None:
-            item[name] = {"S": str(card[name])}
-    for name in _NUMBER_FIELDS:
-        item[name] = {"N": str(int(card.get(name) or 0))}
-    for name in _SET_FIELDS:
-        values = sorted(card.get(name) or ())
-        if values:  # DynamoDB sets cannot be empty
-            item[name] = {"SS": values}
-    return item
-
-
-def posting_item(
-    status: str, key: str, project_id: str, where: str, created: str, bucket: str | None = None
-) -> dict[str, Any]:
-    """The stored form of one posting: ``project_id`` under a term (``where`` t/b) or facet (f)."""
-    return {
-        "pk": {"S": posting_pk(status, key, bucket or bucket_of(project_id))},
-        "sk": {"S": project_id},
-        "w": {"S": where},
-        "c": {"S": created},
-    }
-
-
-def column_keys(card: dict[str, Any]) -> list[tuple[str, str]]:
-    """``(pk, sk)`` of the card's column entries (none when it is not indexed)."""
-    if not indexed(card):
-        return []
-    bucket = bucket_of(card["project_id"])
-    values = {
-        "project_id": card["project_id"],
-        "created": card.get("created_at", ""),
-        "end": card.get("end_at", ""),
-        "raised": int(card.get("raised_fen") or 0),
-    }
-    return [(column_pk(card["status"], name, bucket), column_sk(name, **values)) for name in COLUMNS]
-
-
-def key_item(pk: str, sk: str) -> dict[str, Any]:
-    return {"pk": {"S": pk}, "sk": {"S": sk}}
-
-
-def count_item(status: str, bucket: str, n: int) -> dict[str, Any]:
-    return {**key_item(count_pk(status), bucket), "n": {"N": str(n)}}
-
-
-def item_size(item: dict[str, Any]) -> int:
-    """An item's size as DynamoDB bills and limits it (attribute names + values, in bytes)."""
-    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
-
-
-def _value_size(value: dict[str, Any]) -> int:
-    text = value.get("S")
-    if text is not None:
-        return len(text.encode())
-    ((kind, v),) = value.items()
-    if kind == "N":
-        return (len(v.lstrip("-").replace(".", "")) + 1) // 2 + 1
-    if kind == "SS":
-        return sum(len(x.encode()) for x in v)
-    if kind == "NS":
-        return sum((len(x) + 1) // 2 + 1 for x in v)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "L":
-        return 3 + sum(_value_size(x) + 1 for x in v)
-    if kind == "M":
-        return 3 + sum(len(k.encode()) + _value_size(x) + 1 for k, x in v.items())
-    return len(v)
-
-
-def _decode_card(item: dict[str, Any]) -> dict[str, Any]:
-    card: dict[str, Any] = {name: item[name]["S"] for name in _STRING_FIELDS if name in item}
-    for name in _NUMBER_FIELDS:
-        card[name] = int(item[name]["N"]) if name in item else 0
-    for name in _SET_FIELDS:
-        card[name] = set(item[name]["SS"]) if name in item else set()
-    return card
 
 
 class CardChanged(Exception):
@@ -219,7 +80,7 @@ class SearchStore:
         got = self.client.get_item(
             TableName=self.table, Key=key_item(card_pk(project_id), CARD_SK), ConsistentRead=True
         )
-        return _decode_card(got["Item"]) if "Item" in got else None
+        return decode_card(got["Item"]) if "Item" in got else None
 
     def cards(self, project_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Cards by id (BatchGetItem, 100 keys a call; unprocessed keys retried)."""
@@ -228,7 +89,7 @@ class SearchStore:
         found: dict[str, dict[str, Any]] = {}
         for items in _POOL.map(self._batch_get_keys, chunks):
             for item in items:
-                card = _decode_card(item)
+                card = decode_card(item)
                 found[card["project_id"]] = card
         return found
 
@@ -275,7 +136,7 @@ class SearchStore:
 
     def count(self, status: str) -> int:
         """Projects of ``status`` in the index (the sum of its per-bucket counts)."""
-        items = self._batch_get_keys([key_item(count_pk(status), b) for b in _buckets()])
+        items = self._batch_get_keys([key_item(count_pk(status), b) for b in all_buckets()])
         return sum(int(i["n"]["N"]) for i in items if "n" in i)
 
     # -- postings ------------------------------------------------------------------
@@ -305,12 +166,12 @@ class SearchStore:
     def postings(self, status: str, keys: list[str]) -> list[dict[str, tuple[str, str]]]:
         """For each term or facet key: ``project_id -> (where, created)`` over all its buckets
         (one paged Query per bucket, in parallel)."""
-        pks = [posting_pk(status, key, b) for key in keys for b in _buckets()]
+        pks = [posting_pk(status, key, b) for key in keys for b in all_buckets()]
         found = dict(zip(pks, _POOL.map(self._query_all, pks), strict=True))
         result = []
         for key in keys:
             merged: dict[str, tuple[str, str]] = {}
-            for b in _buckets():
+            for b in all_buckets():
                 for item in found[posting_pk(status, key, b)]:
                     merged[item["sk"]["S"]] = (item["w"]["S"], item["c"]["S"])
             result.append(merged)
@@ -333,9 +194,9 @@ class SearchStore:
                 keys, last = self._column_page(status, name, bucket, descending, after, page_size, last)
 
         firsts = list(
-            _POOL.map(lambda b: self._column_page(status, name, b, descending, after, page_size, None), _buckets())
+            _POOL.map(lambda b: self._column_page(status, name, b, descending, after, page_size, None), all_buckets())
         )
-        streams = [pages(b, first) for b, first in zip(_buckets(), firsts, strict=True)]
+        streams = [pages(b, first) for b, first in zip(all_buckets(), firsts, strict=True)]
         return heapq.merge(*streams, reverse=descending)
 
     def _column_page(

@@ -26,9 +26,8 @@ from itertools import islice
 from typing import Any
 
 from chalicelib.config import Settings
-from chalicelib.dal.search import (
-    CardChanged,
-    SearchStore,
+from chalicelib.dal.search import CardChanged, SearchStore
+from chalicelib.dal.search_items import (
     bucket_of,
     column_keys,
     column_sk,

@@ -188,8 +188,8 @@ def test_many_candidates_rank_from_sort_columns(index: Any, aws: Any) -> None:
 
 
 def test_bulk_build_equals_the_indexer(index: Any, aws: Any) -> None:
-    from chalicelib.dal.search import SearchIndexModel
     from chalicelib.dal.search_index import bulk_index_items
+    from chalicelib.dal.search_items import SearchIndexModel
     from chalicelib.logic.search.model import ProjectDocument
 
     a = publish(index, title="武汉医疗2020", description="抗疫物资 covid")

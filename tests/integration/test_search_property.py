@@ -81,7 +81,7 @@ examples_passed = 0
 
 def _fresh_search_table(settings_: Any) -> None:
     from chalicelib.dal.aws import aws_client
-    from chalicelib.dal.search import SearchIndexModel
+    from chalicelib.dal.search_items import SearchIndexModel
     from infra.build import _create_table_kwargs, table_resource
 
     ddb = aws_client(settings_, "dynamodb")

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from chalicelib.dal.search import item_size
 from chalicelib.dal.search_index import bulk_index_items
+from chalicelib.dal.search_items import item_size
 from chalicelib.logic.search.model import ProjectDocument
 
 LIMIT = 100 * 1024
