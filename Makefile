@@ -11,7 +11,7 @@ SUB ?=
 
 include web/web.mk
 
-.PHONY: run test unit integration e2e lint format typecheck package token bench clean pay import venv
+.PHONY: run test test-tools unit integration e2e lint format typecheck package token bench clean pay import venv
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,16 @@ venv: $(STAMP)
 run: $(STAMP) web-build  ## local stack with demo data on http://127.0.0.1:8000
 	@$(BIN)/python -m scripts.local_stack run
 
-test: lint typecheck web-build web-browser  ## lint, type-check, build the console, then the whole suite (slow tests and browser journeys included)
+test: lint typecheck web-build web-browser test-tools  ## lint, type-check, build the console, then the whole suite (slow tests and browser journeys included)
 	@$(BIN)/python -m pytest -n 2 --dist loadgroup -q tests
+
+# Tools the receipt tests read PDFs with: pdftoppm rasterizes a 三证 page, zbarimg decodes its QR code.
+test-tools:
+	@command -v pdftoppm >/dev/null && command -v zbarimg >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "test: installing poppler-utils and zbar-tools (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils zbar-tools >/dev/null; \
+	  else echo "test: pdftoppm/zbarimg are missing: run 'sudo apt-get install -y poppler-utils zbar-tools'"; exit 1; fi; }
 
 unit: $(STAMP)
 	@$(BIN)/python -m pytest -q tests/unit

@@ -10,7 +10,7 @@ import sys
 
 from tests.conftest import ROOT, TEST_ENV
 
-HEAVY = ("aws_xray_sdk", "reportlab", "openpyxl", "PIL")
+HEAVY = ("aws_xray_sdk", "reportlab", "segno", "openpyxl", "PIL")
 PROBE = (
     "import sys, json; import app; "
     f"print(json.dumps({{'loaded': [m for m in {HEAVY!r} if m in sys.modules], "

@@ -2,6 +2,7 @@
 
 import dataclasses
 import io
+import subprocess
 
 import pytest
 from pypdf import PdfReader
@@ -66,3 +67,22 @@ def test_receipt_carries_the_finance_fields():
 def test_rendering_twice_gives_identical_bytes():
     # A retried worker overwrites the same objects with the same content
     assert render_set(FACTS) == render_set(FACTS)
+
+
+def test_each_documents_qr_code_scans_as_its_verification_url(tmp_path):
+    # Given a set rendered with the QR code's fixed mask pattern (chosen for speed)
+    documents = render_set(FACTS)
+
+    for kind, pdf in documents.items():
+        # When a page is rasterized and scanned, as a phone's camera would
+        (tmp_path / f"{kind}.pdf").write_bytes(pdf)
+        subprocess.run(
+            ["pdftoppm", "-r", "150", "-png", "-singlefile", str(tmp_path / f"{kind}.pdf"), str(tmp_path / kind)],
+            check=True,
+        )
+        scanned = subprocess.run(
+            ["zbarimg", "--quiet", "--raw", str(tmp_path / f"{kind}.png")], capture_output=True, text=True
+        )
+
+        # Then it reads the verification URL (the tools come with `make test-tools`)
+        assert scanned.stdout.strip() == FACTS.verify_url, (kind, scanned.stderr)
