@@ -28,7 +28,7 @@ API_USES = Uses(
         # payments: reconciliation results
         "payment-reconciliations",
         # fund flow and the ledger (proofs, heads, publishing a head by hand)
-        "payees", "disbursements", "fund-uses", "fund-nodes", "fund-credits",
+        "payees", "disbursements", "fund-uses", "fund-nodes", "fund-credits", "follows",
         "ledger-entries", "ledger-events", "ledger-heads", "ledger-nodes", "ledger-state",
         # matching, teams, enterprises
         "match-pools", "match-budget", "match-caps", "match-targets", "match-totals", "matches",
