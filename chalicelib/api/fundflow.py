@@ -254,7 +254,7 @@ def confirm_receipt(ctx: RequestContext, disbursement_id: str) -> DisbursementVi
     roles=[Role.ORG_ADMIN],
     summary="Record a use of funds (支出)",
     tags=TAGS,
-    extra_responses={409: "insufficient_balance"},
+    extra_responses={409: "insufficient_balance", 422: "feedback_not_in_project, bad_voucher"},
 )
 def record_use(ctx: RequestContext, project_id: str) -> UseView:
     use = movements.record_use(

@@ -16,6 +16,7 @@ from chalicelib.config import Settings
 from chalicelib.dal import fundflow as store
 from chalicelib.dal import orgs as org_store
 from chalicelib.dal import projects as project_store
+from chalicelib.dal.feedback import find_feedback
 from chalicelib.dal.fundflow import DisbursementModel as DisbursementModel
 from chalicelib.dal.fundflow import FundUseModel
 from chalicelib.dal.fundflow import PayeeModel as PayeeModel
@@ -183,6 +184,8 @@ def record_use(
     org_id = _staff_of(principal)
     project_store.get_project(project_id)
     _check_vouchers(use_input.voucher_keys, project_id, org_id)
+    if use_input.feedback_id and find_feedback(project_id, use_input.feedback_id) is None:
+        raise ValidationFailed("feedback_id must name a feedback post of this project", code="feedback_not_in_project")
     use = FundUseModel(
         keyed_id(org_id, idempotency_key),
         project_id=project_id,
