@@ -108,7 +108,7 @@ def test_money_moves_notify_each_follower_once(client, aws, auth, monkeypatch):
     maker = Principal(sub="maker", role=Role.ORG_ADMIN, org_id=sender.org_id)
     checker = Principal(sub="checker", role=Role.ORG_ADMIN, org_id=sender.org_id)
     made = movements.create_disbursement(
-        project.project_id, DisbursementInput(amount_fen=2_500, to_org_id=receiver.org_id, purpose="拨付"), maker
+        aws, project.project_id, DisbursementInput(amount_fen=2_500, to_org_id=receiver.org_id, purpose="拨付"), maker
     )
     # When the disbursement is approved (no follower is notified inside the request)
     movements.decide_disbursement(made.disbursement_id, DecisionInput(decision="approve"), checker)
@@ -134,7 +134,7 @@ def test_money_moves_notify_each_follower_once(client, aws, auth, monkeypatch):
 
     # When the sender records a use of funds, followers hear of it too
     use = movements.record_use(
-        project.project_id, UseInput(amount_fen=1_000, category="物资采购", spent_on="2026-12-01"), maker
+        aws, project.project_id, UseInput(amount_fen=1_000, category="物资采购", spent_on="2026-12-01"), maker
     )
     stored = FundUseModel.get(use.use_id)
     client.lambda_.invoke("fundflow_followers_fund_uses", stream_event(stream_record(stored)))

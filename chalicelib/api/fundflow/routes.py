@@ -77,12 +77,12 @@ def voucher_upload(ctx: RequestContext, project_id: str) -> Upload:
     roles=[Role.ORG_ADMIN],
     summary="Propose a disbursement (拨付); a second staff member approves",
     tags=TAGS,
-    extra_responses={422: "medical_pays_hospitals_only, payee_not_yours, bad_voucher"},
+    extra_responses={422: "medical_pays_hospitals_only, payee_not_yours, bad_voucher, voucher_not_uploaded"},
 )
 def create_disbursement(ctx: RequestContext, project_id: str) -> DisbursementView:
     return disbursement_view(
         movements.create_disbursement(
-            project_id, ctx.body, ctx.require_principal(), idempotency_key=ctx.header("Idempotency-Key")
+            ctx.settings, project_id, ctx.body, ctx.require_principal(), idempotency_key=ctx.header("Idempotency-Key")
         )
     )
 
@@ -111,9 +111,12 @@ def decide(ctx: RequestContext, disbursement_id: str) -> DisbursementView:
     roles=[Role.ORG_ADMIN],
     summary="Confirm receipt (receiving charity; for a payee the sender's bank slip)",
     tags=TAGS,
+    extra_responses={409: "not_approved", 422: "bad_voucher, voucher_not_uploaded, voucher_too_large"},
 )
 def confirm_receipt(ctx: RequestContext, disbursement_id: str) -> DisbursementView:
-    return disbursement_view(movements.confirm_receipt(disbursement_id, ctx.body, ctx.require_principal()))
+    return disbursement_view(
+        movements.confirm_receipt(ctx.settings, disbursement_id, ctx.body, ctx.require_principal())
+    )
 
 
 @api_route(
@@ -126,11 +129,11 @@ def confirm_receipt(ctx: RequestContext, disbursement_id: str) -> DisbursementVi
     roles=[Role.ORG_ADMIN],
     summary="Record a use of funds (支出)",
     tags=TAGS,
-    extra_responses={409: "insufficient_balance", 422: "feedback_not_in_project, bad_voucher"},
+    extra_responses={409: "insufficient_balance", 422: "feedback_not_in_project, bad_voucher, voucher_not_uploaded"},
 )
 def record_use(ctx: RequestContext, project_id: str) -> UseView:
     use = movements.record_use(
-        project_id, ctx.body, ctx.require_principal(), idempotency_key=ctx.header("Idempotency-Key")
+        ctx.settings, project_id, ctx.body, ctx.require_principal(), idempotency_key=ctx.header("Idempotency-Key")
     )
     return UseView(
         use_id=use.use_id,
@@ -152,7 +155,7 @@ def record_use(ctx: RequestContext, project_id: str) -> UseView:
     tags=TAGS,
 )
 def project_flow(ctx: RequestContext, project_id: str) -> ProjectFlowView:
-    return ProjectFlowView.model_validate(asdict(tree.project_flow(project_id, ctx.principal)))
+    return ProjectFlowView.model_validate(asdict(tree.project_flow(ctx.settings, project_id, ctx.principal)))
 
 
 @api_route(

@@ -68,6 +68,16 @@ class BalancesView(BaseModel):
     balance_fen: int
 
 
+class PublicDocumentView(BaseModel):
+    role: Literal["voucher", "receipt"] = Field(description="voucher: the sender's or spender's; receipt: receiver's")
+    content_type: str
+    size_bytes: int
+    uploaded_at: str
+    sha256: str = Field(description="hex SHA-256 of the file, recorded when it was attached")
+    public: bool = Field(description="the charity published this file (e.g. a redacted copy)")
+    url: str | None = Field(description="a link valid for 5 minutes, only for a published file")
+
+
 class UseEntryView(BaseModel):
     use_id: str
     amount_fen: int
@@ -76,6 +86,7 @@ class UseEntryView(BaseModel):
     description: str | None
     vouchers: int
     feedback_id: str | None
+    documents: list[PublicDocumentView]
 
 
 class FlowEdgeView(BaseModel):
@@ -91,6 +102,7 @@ class FlowEdgeView(BaseModel):
     receipts: int = Field(description="receipt documents (receiver's voucher or the bank slip)")
     approved_at: str | None
     confirmed_at: str | None
+    documents: list[PublicDocumentView] = Field(description="the public part of each voucher and receipt")
     node: FlowNodeView | None = None
 
 

@@ -21,6 +21,7 @@ from chalicelib.dal.fundflow.models import (
     FundNodeModel,
     FundUseModel,
     PayeeModel,
+    VoucherAttribute,
 )
 from chalicelib.dal.fundflow.movements import (
     InsufficientBalance,
@@ -50,6 +51,7 @@ __all__ = [
     "FundUseModel",
     "InsufficientBalance",
     "PayeeModel",
+    "VoucherAttribute",
     "approve_disbursement",
     "confirm_receipt",
     "credit_donations",

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from chalicelib.dal.base import GongyiModel
+
+
+class VoucherAttribute(MapAttribute):  # type: ignore[type-arg]
+    """What was recorded of one attached file when it was attached (the file itself stays private)."""
+
+    key = UnicodeAttribute()
+    role = UnicodeAttribute()  # voucher (the sender's / spender's) | receipt (receiver's voucher or bank slip)
+    content_type = UnicodeAttribute()
+    size_bytes = NumberAttribute()
+    uploaded_at = UnicodeAttribute()
+    sha256 = UnicodeAttribute()
+    public = BooleanAttribute(default=False)  # the charity published it (a redacted copy, an invoice)
 
 
 class _ByOrg(GlobalSecondaryIndex):  # type: ignore[type-arg]
@@ -70,6 +82,7 @@ class DisbursementModel(GongyiModel):
     checker_sub = UnicodeAttribute(null=True)
     reject_reason = UnicodeAttribute(null=True)
     receipt_keys = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    documents = ListAttribute(of=VoucherAttribute, default=list)  # vouchers and receipts, described
     confirmed_by = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     decided_at = UnicodeAttribute(null=True)
@@ -96,6 +109,7 @@ class FundUseModel(GongyiModel):
     description = UnicodeAttribute(null=True)
     voucher_keys = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
     feedback_id = UnicodeAttribute(null=True)
+    documents = ListAttribute(of=VoucherAttribute, default=list)  # its vouchers, described
     recorded_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
 

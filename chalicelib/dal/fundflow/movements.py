@@ -10,7 +10,13 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.dal.conditions import condition_failed, item_condition_failed, transaction_conflict
-from chalicelib.dal.fundflow.models import DisbursementModel, FundNodeModel, FundUseModel, PayeeModel
+from chalicelib.dal.fundflow.models import (
+    DisbursementModel,
+    FundNodeModel,
+    FundUseModel,
+    PayeeModel,
+    VoucherAttribute,
+)
 from chalicelib.dal.transactions import connection_for
 from chalicelib.errors import Conflict, NotFound
 
@@ -116,8 +122,16 @@ def reject_disbursement(disbursement: DisbursementModel, *, checker_sub: str, re
         raise
 
 
-def confirm_receipt(disbursement: DisbursementModel, *, receipt_keys: list[str], by: str, at: str) -> None:
-    """approved -> confirmed; a receiving charity's node is credited in the same transaction."""
+def confirm_receipt(
+    disbursement: DisbursementModel,
+    *,
+    receipt_keys: list[str],
+    receipts: list[VoucherAttribute] | None = None,
+    by: str,
+    at: str,
+) -> None:
+    """approved -> confirmed; a receiving charity's node is credited in the same transaction.
+    ``receipts`` (the described receipt files) are added to the disbursement's documents."""
     amount = int(disbursement.amount_fen)
     try:
         with TransactWrite(connection=connection_for(DisbursementModel)) as tx:
@@ -126,6 +140,7 @@ def confirm_receipt(disbursement: DisbursementModel, *, receipt_keys: list[str],
                 actions=[
                     DisbursementModel.status.set("confirmed"),
                     DisbursementModel.receipt_keys.set(receipt_keys),  # type: ignore[arg-type]
+                    DisbursementModel.documents.set([*(disbursement.documents or []), *(receipts or [])]),
                     DisbursementModel.confirmed_by.set(by),
                     DisbursementModel.confirmed_at.set(at),
                 ],
