@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint
 from pydantic import BaseModel, Field
 
-from chalicelib.api.compliance import NotificationView
+from chalicelib.api.compliance import NotificationView, notification_view
 from chalicelib.api.routing import RequestContext, api_route
 from chalicelib.auth import Role
 from chalicelib.logic.fundflow import followers
@@ -93,14 +93,4 @@ def my_follows(ctx: RequestContext) -> FollowList:
 )
 def my_notifications(ctx: RequestContext) -> DonorNotificationList:
     items, cursor = followers.my_notifications(ctx.require_principal(), limit=ctx.query.limit, cursor=ctx.query.cursor)
-    views = [
-        NotificationView(
-            kind=n.kind,
-            message=n.message,
-            subject_id=n.subject_id,
-            created_at=n.created_at,
-            delivered_at=n.delivered_at,
-        )
-        for n in items
-    ]
-    return DonorNotificationList(items=views, next_cursor=cursor)
+    return DonorNotificationList(items=[notification_view(n) for n in items], next_cursor=cursor)
