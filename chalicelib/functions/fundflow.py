@@ -82,7 +82,7 @@ FUNCTIONS = [
             name=f"fundflow_followers_{table.replace('-', '_')}",
             trigger=Stream(table=table, batch_size=100),
             body=_follower_jobs(table),
-            uses=Uses(queues_send=("follower-notices",)),
+            uses=Uses(reads=("projects",), queues_send=("follower-notices",)),
         )
         for table in ("disbursements", "fund-uses")
     ),

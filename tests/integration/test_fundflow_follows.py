@@ -44,6 +44,9 @@ def test_follow_routes_roles_and_idempotence(client, aws, auth):
         gone = client.http.delete(path, headers=donor)
         assert gone.status_code == 200 and gone.json_body["following"] is False
     assert client.http.get("/me/follows", headers=donor).json_body["items"] == []
+    # A page size out of range is a 422
+    assert client.http.get("/me/notifications?limit=0", headers=donor).status_code == 422
+    assert client.http.get("/me/follows?limit=101", headers=donor).status_code == 422
     # A cursor this API did not hand out is a 400, not a 500
     bad = client.http.get("/me/follows?cursor=%%%", headers=donor)
     assert bad.status_code == 400 and bad.json_body["error"]["code"] == "invalid_cursor"
@@ -123,7 +126,7 @@ def test_money_moves_notify_each_follower_once(client, aws, auth, monkeypatch):
     for sub in subs:
         notes = notifications(client, auth, sub)
         assert [(n["kind"], n["subject_id"]) for n in notes] == [("disbursement_approved", project.project_id)]
-        assert "¥25.00" in notes[0]["message"]
+        assert "¥25.00" in notes[0]["message"] and project.title in notes[0]["message"]
     assert notifications(client, auth, "carol") == []
 
     # When the stream record is replayed and the jobs run again

@@ -89,11 +89,17 @@ def money_notices(table: str, new: events.Image, old: events.Image) -> list[dict
 
 
 def queue_fanout(settings: Settings, table: str, changes: list[tuple[events.Image, events.Image]]) -> int:
-    """One fan-out job per follower shard for each money event of a stream batch."""
+    """One fan-out job per follower shard for each money event of a stream batch (the project's
+    title read once per project of the batch, not once per follower)."""
+    notices = [notice for new, old in changes for notice in money_notices(table, new, old)]
+    titles: dict[str, str] = {}
+    for notice in notices:
+        if notice["project"] not in titles:
+            project = project_store.find_project(notice["project"])
+            titles[notice["project"]] = project.title if project else notice["project"]
     jobs = [
-        {**notice, "shard": shard}
-        for new, old in changes
-        for notice in money_notices(table, new, old)
+        {**notice, "title": titles[notice["project"]], "shard": shard}
+        for notice in notices
         for shard in range(store.FOLLOW_SHARDS)
     ]
     return store.enqueue_fanout(settings, jobs)
@@ -108,7 +114,7 @@ def notify_followers(settings: Settings, job: dict[str, Any]) -> int:
             recipient=donor_recipient(sub),
             dedupe_key=f"money#{job['event']}",
             kind=str(job["kind"]),
-            message=f"项目 {job['project']}: {job['message']}",
+            message=f"《{job.get('title') or job['project']}》{job['message']}",
             subject_id=str(job["project"]),
         )
         for sub in subs
