@@ -33,6 +33,8 @@ class Settings(BaseModel):
     receipts_bucket: str = Field(alias="GONGYI_RECEIPTS_BUCKET", min_length=3)
     imports_bucket: str = Field(alias="GONGYI_IMPORTS_BUCKET", min_length=3)
     reports_bucket: str = Field(alias="GONGYI_REPORTS_BUCKET", min_length=3)
+    # Public: signed ledger tree heads and the platform's public key under ``ledger/`` (issue 15).
+    ledger_bucket: str = Field(alias="GONGYI_LEDGER_BUCKET", min_length=3)
     queue_prefix: str = Field(alias="GONGYI_QUEUE_PREFIX", pattern=r"^[a-z0-9-]+-$")
     public_base_url: str = Field(alias="GONGYI_PUBLIC_BASE_URL", pattern=r"^https?://")
     # Where payment providers send notifications (default: the public base URL). The local

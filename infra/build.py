@@ -29,6 +29,7 @@ if str(ROOT) not in sys.path:
 from chalicelib.config import Settings, load_settings
 from chalicelib.dal.base import GongyiModel, all_models
 from infra import iam
+from infra.local_policies import apply_bucket_policies
 from infra.stages import stage_settings
 
 INFRA_DIR = ROOT / "infra"
@@ -432,6 +433,7 @@ def create_local_resources(settings: Settings) -> dict[str, list[str]]:
         sqs.create_queue(QueueName=props["QueueName"], Attributes=attributes)
         created["queues"].append(props["QueueName"])
     _notify_local_queues(s3, sqs, resources)
+    apply_bucket_policies(s3, resources, settings.aws_region)
     return created
 
 

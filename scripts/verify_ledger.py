@@ -13,10 +13,18 @@ fetches over HTTP:
   (a head saved earlier, e.g. by ``--save-head``), proves the latest head only
   appended to it (RFC 9162 2.1.4.2).
 
+With ``--heads-url`` (the public S3 location the stack outputs as
+``LedgerPublicUrl``, e.g. ``https://gongyi-prod-ledger.s3.cn-north-1.amazonaws.com.cn/ledger/``)
+the head is read from ``heads/latest.json`` there (and the key from
+``public-key.json`` unless pinned), not from the API; the proofs still come
+from ``--base-url``. A head published there that the API's proofs do not
+match fails like any other.
+
 Exit status 0 when every check passes, 1 otherwise.
 
     python scripts/verify_ledger.py --base-url http://127.0.0.1:8000 \
         --entry donation:01J...:paid --trusted-head head.json --save-head head.json
+    python scripts/verify_ledger.py --heads-url https://.../ledger/ --public-key <hex>
 """
 
 from __future__ import annotations
@@ -131,18 +139,29 @@ def http_fetch(base_url: str) -> Fetch:
 
 
 def check(
-    fetch: Fetch,
+    fetch: Fetch | None,
     *,
     public_key_hex: str | None = None,
     entry: str | None = None,
     trusted_head: dict[str, Any] | None = None,
+    published: Fetch | None = None,
 ) -> dict[str, Any]:
-    """Run every check the arguments ask for; returns the verified latest head. Raises VerificationError."""
-    key = public_key_hex or fetch("/ledger/public-key")["public_key"]
-    head = fetch("/ledger/heads/latest")
+    """Run every check the arguments ask for; returns the verified latest head. Raises VerificationError.
+
+    ``fetch`` reads the API (``/ledger/...``); ``published`` reads the public files (``/heads/latest.json``,
+    ``/public-key.json``) and, when given, is where the head (and an unpinned key) come from."""
+    if fetch is None and (published is None or entry is not None or trusted_head is not None):
+        raise VerificationError("proofs are served by the API: give its base URL")
+    if published is not None:
+        key = public_key_hex or published("/public-key.json")["public_key"]
+        head = published("/heads/latest.json")
+    else:
+        assert fetch is not None
+        key = public_key_hex or fetch("/ledger/public-key")["public_key"]
+        head = fetch("/ledger/heads/latest")
     verify_head(head, key)
     size, root = int(head["tree_size"]), bytes.fromhex(head["root_hash"])
-    if entry is not None:
+    if entry is not None and fetch is not None:
         query = urllib.parse.urlencode({"entry": entry, "size": size})
         proof = fetch(f"/ledger/proofs/inclusion?{query}")
         verify_inclusion(
@@ -152,7 +171,7 @@ def check(
             [bytes.fromhex(h) for h in proof["audit_path"]],
             root,
         )
-    if trusted_head is not None:
+    if trusted_head is not None and fetch is not None:
         verify_head(trusted_head, key)
         first = int(trusted_head["tree_size"])
         if first > size:
@@ -166,18 +185,27 @@ def check(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--base-url", help="gongyi's API (proofs; and the head unless --heads-url)")
+    parser.add_argument("--heads-url", help="the public location of signed heads (the stack's LedgerPublicUrl)")
     parser.add_argument("--public-key", help="the platform's Ed25519 public key, hex (pin it)")
     parser.add_argument("--entry", help="an entry to prove included: its event id or leaf index")
     parser.add_argument("--trusted-head", help="a head saved earlier: prove the latest only appended to it")
     parser.add_argument("--save-head", help="write the verified latest head here")
     args = parser.parse_args(argv)
+    if not args.base_url and not args.heads_url:
+        parser.error("give --base-url, --heads-url or both")
     trusted = None
     if args.trusted_head:
         with open(args.trusted_head, encoding="utf-8") as handle:
             trusted = json.load(handle)
     try:
-        head = check(http_fetch(args.base_url), public_key_hex=args.public_key, entry=args.entry, trusted_head=trusted)
+        head = check(
+            http_fetch(args.base_url) if args.base_url else None,
+            public_key_hex=args.public_key,
+            entry=args.entry,
+            trusted_head=trusted,
+            published=http_fetch(args.heads_url) if args.heads_url else None,
+        )
     except VerificationError as exc:
         print(f"FAILED: {exc}")
         return 1

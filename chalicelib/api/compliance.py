@@ -64,20 +64,14 @@ class ReportView(BaseModel):
     downloads: dict[str, str] = Field(description="short-lived links to the JSON, CSV and HTML files")
 
 
-def _notification_list(recipient: str, notes: list[Notification]) -> NotificationList:
-    return NotificationList(
-        recipient=recipient,
-        items=[
-            NotificationView(
-                kind=n.kind,
-                message=n.message,
-                subject_id=n.subject_id,
-                created_at=n.created_at,
-                delivered_at=n.delivered_at,
-            )
-            for n in notes
-        ],
+def notification_view(n: Notification) -> NotificationView:
+    return NotificationView(
+        kind=n.kind, message=n.message, subject_id=n.subject_id, created_at=n.created_at, delivered_at=n.delivered_at
     )
+
+
+def _notification_list(recipient: str, notes: list[Notification]) -> NotificationList:
+    return NotificationList(recipient=recipient, items=[notification_view(n) for n in notes])
 
 
 @api_route(

@@ -63,6 +63,13 @@ def feedback_of(project_id: str, *, limit: int = 50, before: str | None = None) 
     return list(FeedbackModel.query(project_id, range_key_condition=condition, scan_index_forward=False, limit=limit))
 
 
+def find_feedback(project_id: str, feedback_id: str) -> FeedbackModel | None:
+    """The project's post with ``feedback_id``, or None. Reads the project's feedback partition
+    (its sort key starts with the post time): a project posts a few dozen entries in its life."""
+    found = FeedbackModel.query(project_id, filter_condition=FeedbackModel.feedback_id == feedback_id)
+    return next(iter(found), None)
+
+
 def feedback_of_month(month: str) -> list[FeedbackModel]:
     return list(FeedbackModel.by_month.query(month))
 

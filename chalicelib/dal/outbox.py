@@ -118,3 +118,9 @@ def mark_delivered(recipient: str, sort_key: str, *, delivered_at: str) -> bool:
 
 def notifications_for(recipient: str, limit: int = 50) -> list[NotificationModel]:
     return list(NotificationModel.query(recipient, scan_index_forward=False, limit=limit))
+
+
+def notifications_page(recipient: str, *, limit: int, before: str | None) -> list[NotificationModel]:
+    """Up to ``limit`` notifications of ``recipient``, newest first, older than sort key ``before``."""
+    condition = NotificationModel.sort_key < before if before else None
+    return list(NotificationModel.query(recipient, condition, scan_index_forward=False, limit=limit))

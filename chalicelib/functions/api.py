@@ -28,13 +28,13 @@ API_USES = Uses(
         # payments: reconciliation results
         "payment-reconciliations",
         # fund flow and the ledger (proofs, heads, publishing a head by hand)
-        "payees", "disbursements", "fund-uses", "fund-nodes", "fund-credits",
+        "payees", "disbursements", "fund-uses", "fund-nodes", "fund-credits", "follows",
         "ledger-entries", "ledger-events", "ledger-heads", "ledger-nodes", "ledger-state",
         # matching, teams, enterprises
         "match-pools", "match-budget", "match-caps", "match-targets", "match-totals", "matches",
         "teams", "team-members", "team-counters", "team-credits", "enterprises", "enterprise-members",
     ),
-    buckets=("documents_bucket", "imports_bucket", "receipts_bucket", "reports_bucket"),
+    buckets=("documents_bucket", "imports_bucket", "receipts_bucket", "reports_bucket", "ledger_bucket:ledger/"),
     queues_send=("imports", "refunds"),
     secrets=("wechat_secret_name", "alipay_secret_name", "phone_hash_key_name", "sandbox_pay_secret_name",
              "ledger_signing_key_name"),

@@ -58,7 +58,9 @@ FUNCTIONS = [
         trigger=Schedule(Rate(5, unit=Rate.MINUTES), description="sign and publish the ledger's tree head"),
         body=publish_head,
         uses=Uses(
-            tables=("ledger-state", "ledger-heads"), buckets=("reports_bucket",), secrets=("ledger_signing_key_name",)
+            tables=("ledger-state", "ledger-heads"),
+            buckets=("ledger_bucket:ledger/",),
+            secrets=("ledger_signing_key_name",),
         ),
     ),
 ]

@@ -1,6 +1,8 @@
 """End to end over HTTP on the local stack: money flows national -> provincial -> city -> a village
 fund with vouchers, maker-checker and receipts; the public tree shows every balance; a medical
-project cannot pay a non-hospital; the donation is proved in the ledger by the standalone verifier."""
+project cannot pay a non-hospital; a donor following the project is told of every movement (streams
+-> follower-notices queue -> outbox); the donation is proved in the ledger by the standalone
+verifier, against the API and against the heads published to the public ledger bucket."""
 
 from __future__ import annotations
 
@@ -53,7 +55,11 @@ def test_three_level_flow_with_ledger_proof(stack, stack_models, tmp_path):
         receipt = call("POST", f"/disbursements/{d_id}/receipt", confirmer, "r", {"voucher_keys": [voucher(confirmer)]})
         assert receipt.json()["status"] == "confirmed", receipt.text
 
-    # Given the donation credited to the national charity's node by the stream consumer
+    # Given a donor who follows the project
+    donor = {"Authorization": f"Bearer {stack.token('donor', sub='follower-1')}"}
+    followed = requests.put(f"{api}/me/follows/{project.project_id}", headers=donor, timeout=10)
+    assert followed.status_code == 200, followed.text
+    # And the donation credited to the national charity's node by the stream consumer
     flow_url = f"{api}/projects/{project.project_id}/fund-flow"
     assert eventually(
         lambda: requests.get(flow_url, timeout=10).json()["root"]["balances"]["raised_fen"] == 100_000, timeout=60
@@ -81,6 +87,14 @@ def test_three_level_flow_with_ledger_proof(stack, stack_models, tmp_path):
     city_node = prov["sent"][0]["node"]
     assert [n["balances"]["balance_fen"] for n in (root, prov, city_node)] == [30_000, 20_000, 20_000]
     assert city_node["sent"][0]["to_account_masked"] == "6217 **** 2222"
+
+    # And the follower is told of each approval and each confirmed receipt, once
+    def told() -> list[str]:
+        notes = requests.get(f"{api}/me/notifications", headers=donor, timeout=10).json()["items"]
+        return sorted(n["kind"] for n in notes)
+
+    expected = ["disbursement_approved"] * 3 + ["disbursement_confirmed"] * 3
+    assert eventually(lambda: told() == expected, timeout=60, interval=0.5), told()
     # And a medical project paying a non-hospital payee is refused
     refused = call(
         "POST",
@@ -120,3 +134,26 @@ def test_three_level_flow_with_ledger_proof(stack, stack_models, tmp_path):
     )
     assert verifier.returncode == 0, verifier.stdout + verifier.stderr
     assert verifier.stdout.startswith("OK")
+    # And the same head, read from the public ledger bucket (anonymous S3 GET), verifies with the pinned key
+    key = requests.get(f"{api}/ledger/public-key", timeout=10).json()["public_key"]
+    bucket = stack.env["GONGYI_LEDGER_BUCKET"]
+    heads_url = f"{stack.env['GONGYI_AWS_ENDPOINT']}/{bucket}/ledger/"
+    from_s3 = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "verify_ledger.py"),
+            "--heads-url",
+            heads_url,
+            "--public-key",
+            key,
+            "--base-url",
+            api,
+            "--entry",
+            entry,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert from_s3.returncode == 0, from_s3.stdout + from_s3.stderr

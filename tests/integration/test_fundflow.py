@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import pytest
 
 from chalicelib.auth import Principal, Role
+from chalicelib.dal.aws import aws_client
 from chalicelib.dal.donations import DonationModel
 from chalicelib.dal.fundflow import find_node
 from chalicelib.dal.ledger import LedgerEntryModel, LedgerNodeModel, LedgerStateModel
@@ -33,6 +34,14 @@ def fund(client: Any, settings: Any, project: Any, *amounts: int) -> list[Donati
     event = stream_event(*(paid_record(d, i) for i, d in enumerate(donations, 1)))
     assert client.lambda_.invoke("fundflow_credit_raised", event).payload == {"batchItemFailures": []}
     return donations
+
+
+def uploaded(settings: Any, key: str, body: bytes = b"%PDF-1.4 voucher") -> str:
+    """``key`` with a file stored under it, as the presigned PUT of ``/fund-vouchers`` leaves it."""
+    aws_client(settings, "s3").put_object(
+        Bucket=settings.documents_bucket, Key=key, Body=body, ContentType="application/pdf"
+    )
+    return key
 
 
 def staff(org_id: str, sub: str) -> Principal:
@@ -84,7 +93,7 @@ def test_maker_checker_and_payee_masking(client, aws, auth):
     # A second staff member approves; the sender uploads the bank slip as the receipt
     approved = client.http.post(f"/disbursements/{d_id}/decision", headers=checker, body='{"decision": "approve"}')
     assert approved.json_body["status"] == "approved"
-    slip = f"fundflow/{project.project_id}/{org.org_id}/slip.pdf"
+    slip = uploaded(aws, f"fundflow/{project.project_id}/{org.org_id}/slip.pdf")
     confirmed = client.http.post(
         f"/disbursements/{d_id}/receipt", headers=maker, body=f'{{"voucher_keys": ["{slip}"]}}'
     )
@@ -130,7 +139,7 @@ def test_concurrent_approvals_never_overdraw(client, aws):
     maker, checker = staff(sender.org_id, "maker"), staff(sender.org_id, "checker")
     pending = [
         movements.create_disbursement(
-            project.project_id, DisbursementInput(amount_fen=300, to_org_id=receiver.org_id, purpose="拨付"), maker
+            aws, project.project_id, DisbursementInput(amount_fen=300, to_org_id=receiver.org_id, purpose="拨付"), maker
         ).disbursement_id
         for _ in range(5)
     ]
@@ -230,7 +239,7 @@ def test_three_levels_down_to_a_village_fund(client, aws, auth):
 
     def disburse(sender: Any, amount: int, **to: str) -> str:
         maker, checker = auth("org_admin", sender.org_id, "m"), auth("org_admin", sender.org_id, "c")
-        voucher = f"fundflow/{project.project_id}/{sender.org_id}/v.pdf"
+        voucher = uploaded(aws, f"fundflow/{project.project_id}/{sender.org_id}/v.pdf")
         body = {"amount_fen": amount, "purpose": "拨付", "voucher_keys": [voucher], **to}
         made = client.http.post(
             f"/projects/{project.project_id}/disbursements", headers=maker, body=json.dumps(body)
@@ -242,7 +251,7 @@ def test_three_levels_down_to_a_village_fund(client, aws, auth):
         return str(made["disbursement_id"])
 
     def confirm(d_id: str, confirmer: Any) -> None:
-        key = f"fundflow/{project.project_id}/{confirmer.org_id}/r.pdf"
+        key = uploaded(aws, f"fundflow/{project.project_id}/{confirmer.org_id}/r.pdf")
         done = client.http.post(
             f"/disbursements/{d_id}/receipt",
             headers=auth("org_admin", confirmer.org_id, "r"),

@@ -10,6 +10,24 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 PayeeKind = Literal["hospital", "village_fund", "supplier", "other"]
 MAX_AMOUNT_FEN = 100_000_000_000  # ¥10亿
 MAX_VOUCHERS = 20
+PUBLIC_KEYS_HELP = (
+    "those of voucher_keys the charity publishes (a redacted copy, an invoice): linked in the public tree"
+)
+
+
+class WithVouchers(BaseModel):
+    """Attached files (keys from ``POST /projects/{id}/fund-vouchers``) and which of them are public."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    voucher_keys: list[str] = Field(default_factory=list, max_length=MAX_VOUCHERS)
+    public_voucher_keys: list[str] = Field(default_factory=list, max_length=MAX_VOUCHERS, description=PUBLIC_KEYS_HELP)
+
+    @model_validator(mode="after")
+    def _public_ones_are_attached(self) -> WithVouchers:
+        if not set(self.public_voucher_keys) <= set(self.voucher_keys):
+            raise ValueError("public_voucher_keys must be among voucher_keys")
+        return self
 
 
 class PayeeInput(BaseModel):
@@ -23,14 +41,11 @@ class PayeeInput(BaseModel):
     account_holder: str = Field(min_length=1, max_length=100)
 
 
-class DisbursementInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DisbursementInput(WithVouchers):
     amount_fen: StrictInt = Field(gt=0, le=MAX_AMOUNT_FEN)
     to_org_id: str | None = Field(default=None, min_length=1, max_length=64)
     to_payee_id: str | None = Field(default=None, min_length=1, max_length=64)
     purpose: str = Field(min_length=1, max_length=500)
-    voucher_keys: list[str] = Field(default_factory=list, max_length=MAX_VOUCHERS)
 
     @model_validator(mode="after")
     def _one_recipient(self) -> DisbursementInput:
@@ -52,18 +67,13 @@ class DecisionInput(BaseModel):
         return self
 
 
-class ReceiptInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReceiptInput(WithVouchers):
     voucher_keys: list[str] = Field(min_length=1, max_length=MAX_VOUCHERS)
 
 
-class UseInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UseInput(WithVouchers):
     amount_fen: StrictInt = Field(gt=0, le=MAX_AMOUNT_FEN)
     category: str = Field(min_length=1, max_length=50, description="e.g. 物资采购, 医疗费用, 人员补贴")
     spent_on: dt.date
     description: str | None = Field(default=None, max_length=1000)
-    voucher_keys: list[str] = Field(default_factory=list, max_length=MAX_VOUCHERS)
     feedback_id: str | None = Field(default=None, max_length=64)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from chalicelib.auth import Principal, Role
+from chalicelib.auth import Principal
 from chalicelib.clock import to_iso, utcnow
 from chalicelib.config import Settings
 from chalicelib.dal import fundflow as store
 from chalicelib.dal import orgs as org_store
 from chalicelib.dal import projects as project_store
+from chalicelib.dal.feedback import find_feedback
 from chalicelib.dal.fundflow import DisbursementModel as DisbursementModel
 from chalicelib.dal.fundflow import FundUseModel
 from chalicelib.dal.fundflow import PayeeModel as PayeeModel
@@ -23,16 +24,11 @@ from chalicelib.dal.outbox import notify_once
 from chalicelib.errors import Conflict, Forbidden, IdempotencyKeyReused, ValidationFailed
 from chalicelib.ids import new_id
 from chalicelib.logic.fundflow.inputs import DecisionInput, DisbursementInput, PayeeInput, ReceiptInput, UseInput
-from chalicelib.logic.uploads import UploadGrant, grant_upload
+from chalicelib.logic.fundflow.vouchers import check_vouchers, describe_vouchers, staff_of
+from chalicelib.logic.fundflow.vouchers import voucher_upload as voucher_upload
 
 MEDICAL_CATEGORY = "医疗救助"
 MOVES_MONEY = ("online", "offline", "ended")
-
-
-def _staff_of(principal: Principal) -> str:
-    if principal.role is not Role.ORG_ADMIN or not principal.org_id:
-        raise Forbidden("only a charity's staff move its money", code="not_charity_staff")
-    return principal.org_id
 
 
 def mask_account(account: str) -> str:
@@ -40,25 +36,8 @@ def mask_account(account: str) -> str:
     return f"{account[:4]} **** {account[-4:]}"
 
 
-def voucher_prefix(project_id: str, org_id: str) -> str:
-    return f"fundflow/{project_id}/{org_id}"
-
-
-def _check_vouchers(keys: list[str], project_id: str, org_id: str) -> None:
-    prefix = voucher_prefix(project_id, org_id) + "/"
-    bad = [k for k in keys if not k.startswith(prefix) or ".." in k]
-    if bad:
-        raise ValidationFailed(f"voucher keys must come from this charity's uploads ({prefix}...)", code="bad_voucher")
-
-
-def voucher_upload(settings: Settings, project_id: str, content_type: str, principal: Principal) -> UploadGrant:
-    org_id = _staff_of(principal)
-    project_store.get_project(project_id)
-    return grant_upload(settings, prefix=voucher_prefix(project_id, org_id), content_type=content_type)
-
-
 def register_payee(payee_input: PayeeInput, principal: Principal) -> PayeeModel:
-    org_id = _staff_of(principal)
+    org_id = staff_of(principal)
     payee = PayeeModel(
         new_id(),
         org_id=org_id,
@@ -71,7 +50,7 @@ def register_payee(payee_input: PayeeInput, principal: Principal) -> PayeeModel:
 
 
 def payees(principal: Principal) -> list[PayeeModel]:
-    return store.payees_of(_staff_of(principal))
+    return store.payees_of(staff_of(principal))
 
 
 def keyed_id(org_id: str, idempotency_key: str | None) -> str:
@@ -90,14 +69,19 @@ def _same_request(existing: Any, fresh: Any, fields: tuple[str, ...]) -> Any:
 
 
 def create_disbursement(
-    project_id: str, draft: DisbursementInput, principal: Principal, *, idempotency_key: str | None = None
+    settings: Settings,
+    project_id: str,
+    draft: DisbursementInput,
+    principal: Principal,
+    *,
+    idempotency_key: str | None = None,
 ) -> DisbursementModel:
     """The maker's step: a pending disbursement from the maker's charity."""
-    org_id = _staff_of(principal)
+    org_id = staff_of(principal)
     project = project_store.get_project(project_id)
     if project.status not in MOVES_MONEY:
         raise ValidationFailed(f"a project that is {project.status} moves no money", code="project_not_live")
-    _check_vouchers(draft.voucher_keys, project_id, org_id)
+    check_vouchers(draft.voucher_keys, project_id, org_id)
     if draft.to_payee_id:
         payee = store.get_payee(draft.to_payee_id)
         if payee.org_id != org_id:
@@ -128,6 +112,14 @@ def create_disbursement(
         amount_fen=draft.amount_fen,
         purpose=draft.purpose,
         voucher_keys=draft.voucher_keys,
+        documents=describe_vouchers(
+            settings,
+            draft.voucher_keys,
+            draft.public_voucher_keys,
+            role="voucher",
+            project_id=project_id,
+            org_id=org_id,
+        ),
         status="pending",
         maker_sub=principal.sub,
         created_at=to_iso(utcnow()),
@@ -140,7 +132,7 @@ def create_disbursement(
 
 def decide_disbursement(disbursement_id: str, decision: DecisionInput, principal: Principal) -> DisbursementModel:
     """The checker's step: another staff member of the sending charity approves or rejects."""
-    org_id = _staff_of(principal)
+    org_id = staff_of(principal)
     disbursement = store.get_disbursement(disbursement_id)
     if disbursement.from_org_id != org_id:
         raise Forbidden("only the sending charity's staff decide on its disbursements")
@@ -162,9 +154,11 @@ def decide_disbursement(disbursement_id: str, decision: DecisionInput, principal
     return store.get_disbursement(disbursement_id)
 
 
-def confirm_receipt(disbursement_id: str, receipt: ReceiptInput, principal: Principal) -> DisbursementModel:
+def confirm_receipt(
+    settings: Settings, disbursement_id: str, receipt: ReceiptInput, principal: Principal
+) -> DisbursementModel:
     """A receiving charity confirms with its own voucher; for a payee, the sender uploads the bank slip."""
-    org_id = _staff_of(principal)
+    org_id = staff_of(principal)
     disbursement = store.get_disbursement(disbursement_id)
     confirmer = disbursement.to_id if disbursement.to_kind == "org" else disbursement.from_org_id
     if org_id != confirmer:
@@ -172,17 +166,33 @@ def confirm_receipt(disbursement_id: str, receipt: ReceiptInput, principal: Prin
             "the receiving charity confirms receipt (for a payee: the sender, with the bank slip)",
             code="not_confirmer",
         )
-    _check_vouchers(receipt.voucher_keys, disbursement.project_id, org_id)
-    store.confirm_receipt(disbursement, receipt_keys=receipt.voucher_keys, by=principal.sub, at=to_iso(utcnow()))
+    receipts = describe_vouchers(
+        settings,
+        receipt.voucher_keys,
+        receipt.public_voucher_keys,
+        role="receipt",
+        project_id=disbursement.project_id,
+        org_id=org_id,
+    )
+    store.confirm_receipt(
+        disbursement, receipt_keys=receipt.voucher_keys, receipts=receipts, by=principal.sub, at=to_iso(utcnow())
+    )
     return store.get_disbursement(disbursement_id)
 
 
 def record_use(
-    project_id: str, use_input: UseInput, principal: Principal, *, idempotency_key: str | None = None
+    settings: Settings,
+    project_id: str,
+    use_input: UseInput,
+    principal: Principal,
+    *,
+    idempotency_key: str | None = None,
 ) -> FundUseModel:
-    org_id = _staff_of(principal)
+    org_id = staff_of(principal)
     project_store.get_project(project_id)
-    _check_vouchers(use_input.voucher_keys, project_id, org_id)
+    check_vouchers(use_input.voucher_keys, project_id, org_id)
+    if use_input.feedback_id and find_feedback(project_id, use_input.feedback_id) is None:
+        raise ValidationFailed("feedback_id must name a feedback post of this project", code="feedback_not_in_project")
     use = FundUseModel(
         keyed_id(org_id, idempotency_key),
         project_id=project_id,
@@ -192,6 +202,14 @@ def record_use(
         spent_on=use_input.spent_on.isoformat(),
         description=use_input.description,
         voucher_keys=use_input.voucher_keys,
+        documents=describe_vouchers(
+            settings,
+            use_input.voucher_keys,
+            use_input.public_voucher_keys,
+            role="voucher",
+            project_id=project_id,
+            org_id=org_id,
+        ),
         feedback_id=use_input.feedback_id,
         recorded_by=principal.sub,
         created_at=to_iso(utcnow()),
@@ -208,7 +226,7 @@ def record_use(
 
 def disbursements_for_staff(project_id: str, principal: Principal) -> list[DisbursementModel]:
     """The project's disbursements a charity's staff see: those it sent or received, pending ones included."""
-    org_id = _staff_of(principal)
+    org_id = staff_of(principal)
     project_store.get_project(project_id)
     mine = [d for d in store.disbursements_of_project(project_id) if org_id in (d.from_org_id, d.to_id)]
     return sorted(mine, key=lambda d: d.created_at, reverse=True)

@@ -2,7 +2,8 @@
 
 Three queries per project (nodes, disbursements, uses: each one partition of a
 small per-project table), assembled here; public output names charities and
-payees (hospitals, village funds) but never a bank account in full.
+payees (hospitals, village funds) but never a bank account in full, and shows each
+voucher's public part (``vouchers.public_documents``), never a private file.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from chalicelib.auth import Principal
+from chalicelib.config import Settings
 from chalicelib.dal import fundflow as store
 from chalicelib.dal import orgs as org_store
 from chalicelib.dal import projects as project_store
 from chalicelib.dal.fundflow import DisbursementModel, FundNodeModel, FundUseModel
+from chalicelib.logic.fundflow.vouchers import PublicDocument, public_documents
 from chalicelib.logic.visibility import require_visible
 
 PUBLIC_STATUSES = ("approved", "confirmed")
@@ -51,6 +54,7 @@ class UseEntry:
     description: str | None
     vouchers: int
     feedback_id: str | None
+    documents: list[PublicDocument] = field(default_factory=list)
 
 
 @dataclass
@@ -67,6 +71,7 @@ class FlowEdge:
     receipts: int
     approved_at: str | None
     confirmed_at: str | None
+    documents: list[PublicDocument] = field(default_factory=list)
     node: FlowNode | None = None
 
 
@@ -88,7 +93,7 @@ class ProjectFlow:
     root: FlowNode
 
 
-def _use_entry(use: FundUseModel) -> UseEntry:
+def _use_entry(settings: Settings, use: FundUseModel) -> UseEntry:
     return UseEntry(
         use_id=use.use_id,
         amount_fen=int(use.amount_fen),
@@ -97,10 +102,11 @@ def _use_entry(use: FundUseModel) -> UseEntry:
         description=use.description,
         vouchers=len(use.voucher_keys or []),
         feedback_id=use.feedback_id,
+        documents=public_documents(settings, use.documents),
     )
 
 
-def _edge(d: DisbursementModel) -> FlowEdge:
+def _edge(settings: Settings, d: DisbursementModel) -> FlowEdge:
     return FlowEdge(
         disbursement_id=d.disbursement_id,
         to_kind=d.to_kind,
@@ -114,10 +120,11 @@ def _edge(d: DisbursementModel) -> FlowEdge:
         receipts=len(d.receipt_keys or []),
         approved_at=d.decided_at,
         confirmed_at=d.confirmed_at,
+        documents=public_documents(settings, d.documents),
     )
 
 
-def project_flow(project_id: str, principal: Principal | None) -> ProjectFlow:
+def project_flow(settings: Settings, project_id: str, principal: Principal | None) -> ProjectFlow:
     project = require_visible(project_store.get_project(project_id), principal)
     nodes = {n.org_id: n for n in store.nodes_of_project(project_id)}
     sent: dict[str, list[DisbursementModel]] = {}
@@ -134,10 +141,10 @@ def project_flow(project_id: str, principal: Principal | None) -> ProjectFlow:
             org_id=org_id,
             org_name=names.get(org_id) or _org_name(org_id),
             balances=Balances.of(nodes.get(org_id)),
-            uses=[_use_entry(u) for u in uses.get(org_id, [])],
+            uses=[_use_entry(settings, u) for u in uses.get(org_id, [])],
         )
         for d in sent.get(org_id, []):
-            edge = _edge(d)
+            edge = _edge(settings, d)
             if d.status == "approved":
                 node.in_transit_fen += edge.amount_fen
             if d.to_kind == "org" and d.to_id not in path:

@@ -1,9 +1,9 @@
 """Signed tree heads: size, root, time, Ed25519 signature by the platform key.
 
 The signed message is ``b"gongyi-ledger-head-v1\\n" + f"{size}\\n{root_hex}\\n{timestamp}\\n"``
-(scripts/verify_ledger.py rebuilds it). Published on a schedule to the reports
-bucket (``ledger/heads/latest.json`` and ``ledger/heads/{size}.json``) and served at
-``GET /ledger/heads/latest``.
+(scripts/verify_ledger.py rebuilds it). Published on a schedule to the public
+ledger bucket (``ledger/heads/latest.json``, ``ledger/heads/{size}.json`` and
+``ledger/public-key.json``) and served at ``GET /ledger/heads/latest``.
 """
 
 from __future__ import annotations
@@ -44,6 +44,11 @@ def public_key_hex(settings: Settings) -> str:
     return signing_key(settings).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
 
 
+def public_key_document(settings: Settings) -> dict[str, str]:
+    """What ``GET /ledger/public-key`` and ``ledger/public-key.json`` say."""
+    return {"algorithm": "Ed25519", "public_key": public_key_hex(settings)}
+
+
 def publish_head(settings: Settings) -> StoredHead | None:
     """Sign and publish the current tree if it grew since the latest head; None if it did not."""
     state = store.tree_state()
@@ -56,7 +61,8 @@ def publish_head(settings: Settings) -> StoredHead | None:
     head = StoredHead(tree_size=state.size, root_hash=root_hex, timestamp=timestamp, signature=signature)
     store.save_head(head)
     body = json.dumps(asdict(head), sort_keys=True).encode()
-    put_head_files(settings, head.tree_size, body)
+    key_file = json.dumps(public_key_document(settings), sort_keys=True).encode()
+    put_head_files(settings, head.tree_size, body, key_file)
     return head
 
 

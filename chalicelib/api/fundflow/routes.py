@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
-from typing import Literal
 
 from chalice import Blueprint
-from pydantic import BaseModel, Field
 
+from chalicelib.api.fundflow.views import (
+    DisbursementList,
+    DisbursementView,
+    OrgFlowView,
+    OrgNodeView,
+    PayeeList,
+    PayeeView,
+    ProjectFlowView,
+    UseView,
+    disbursement_view,
+    payee_view,
+)
 from chalicelib.api.projects.views import Upload, UploadRequest
 from chalicelib.api.routing import RequestContext, api_route
 from chalicelib.auth import Role
@@ -17,144 +27,6 @@ from chalicelib.logic.fundflow.inputs import DecisionInput, DisbursementInput, P
 
 bp = Blueprint(__name__)
 TAGS = ["fund flow"]
-
-
-class PayeeView(BaseModel):
-    payee_id: str
-    name: str
-    kind: str
-    credit_code: str | None
-    bank_name: str
-    bank_account_masked: str = Field(description="6222 **** 7890")
-    account_holder: str
-
-
-class PayeeList(BaseModel):
-    items: list[PayeeView]
-
-
-class DisbursementView(BaseModel):
-    disbursement_id: str
-    project_id: str
-    from_org_id: str
-    to_kind: Literal["org", "payee"]
-    to_id: str
-    to_name: str
-    to_account_masked: str | None
-    amount_fen: int
-    purpose: str
-    status: Literal["pending", "approved", "rejected", "confirmed"]
-    voucher_keys: list[str]
-    receipt_keys: list[str]
-    maker_sub: str
-    checker_sub: str | None
-    reject_reason: str | None
-    created_at: str
-    decided_at: str | None
-    confirmed_at: str | None
-
-
-class DisbursementList(BaseModel):
-    items: list[DisbursementView]
-
-
-class UseView(BaseModel):
-    use_id: str
-    project_id: str
-    org_id: str
-    amount_fen: int
-    category: str
-    spent_on: dt.date
-    voucher_keys: list[str]
-
-
-class BalancesView(BaseModel):
-    raised_fen: int
-    refunded_fen: int
-    received_fen: int
-    disbursed_fen: int
-    used_fen: int
-    balance_fen: int
-
-
-class UseEntryView(BaseModel):
-    use_id: str
-    amount_fen: int
-    category: str
-    spent_on: str
-    description: str | None
-    vouchers: int
-    feedback_id: str | None
-
-
-class FlowEdgeView(BaseModel):
-    disbursement_id: str
-    to_kind: str
-    to_id: str
-    to_name: str
-    to_account_masked: str | None
-    amount_fen: int
-    purpose: str
-    status: str
-    vouchers: int = Field(description="voucher documents the sender attached")
-    receipts: int = Field(description="receipt documents (receiver's voucher or the bank slip)")
-    approved_at: str | None
-    confirmed_at: str | None
-    node: FlowNodeView | None = None
-
-
-class FlowNodeView(BaseModel):
-    org_id: str
-    org_name: str
-    balances: BalancesView
-    in_transit_fen: int
-    sent: list[FlowEdgeView]
-    uses: list[UseEntryView]
-
-
-class ProjectFlowView(BaseModel):
-    project_id: str
-    title: str
-    category: str
-    root: FlowNodeView
-
-
-class OrgNodeView(BaseModel):
-    project_id: str
-    balances: BalancesView
-
-
-class OrgFlowView(BaseModel):
-    org_id: str
-    projects: list[OrgNodeView]
-
-
-FlowEdgeView.model_rebuild()
-
-
-def _payee_view(p: movements.PayeeModel) -> PayeeView:
-    return PayeeView(
-        payee_id=p.payee_id,
-        name=p.name,
-        kind=p.kind,
-        credit_code=p.credit_code,
-        bank_name=p.bank_name,
-        bank_account_masked=movements.mask_account(p.bank_account),
-        account_holder=p.account_holder,
-    )
-
-
-def _disbursement_view(d: movements.DisbursementModel) -> DisbursementView:
-    return DisbursementView.model_validate(
-        {
-            **d.attribute_values,
-            "voucher_keys": list(d.voucher_keys or []),
-            "receipt_keys": list(d.receipt_keys or []),
-            "amount_fen": int(d.amount_fen),
-            **{k: getattr(d, k) for k in ("checker_sub", "reject_reason", "decided_at", "confirmed_at")},
-            "to_account_masked": d.to_account_masked,
-        }
-    )
 
 
 @api_route(
@@ -169,12 +41,12 @@ def _disbursement_view(d: movements.DisbursementModel) -> DisbursementView:
     tags=TAGS,
 )
 def register_payee(ctx: RequestContext) -> PayeeView:
-    return _payee_view(movements.register_payee(ctx.body, ctx.require_principal()))
+    return payee_view(movements.register_payee(ctx.body, ctx.require_principal()))
 
 
 @api_route(bp, "/payees", "GET", response=PayeeList, roles=[Role.ORG_ADMIN], summary="Your charity's payees", tags=TAGS)
 def list_payees(ctx: RequestContext) -> PayeeList:
-    return PayeeList(items=[_payee_view(p) for p in movements.payees(ctx.require_principal())])
+    return PayeeList(items=[payee_view(p) for p in movements.payees(ctx.require_principal())])
 
 
 @api_route(
@@ -205,12 +77,12 @@ def voucher_upload(ctx: RequestContext, project_id: str) -> Upload:
     roles=[Role.ORG_ADMIN],
     summary="Propose a disbursement (拨付); a second staff member approves",
     tags=TAGS,
-    extra_responses={422: "medical_pays_hospitals_only, payee_not_yours, bad_voucher"},
+    extra_responses={422: "medical_pays_hospitals_only, payee_not_yours, bad_voucher, voucher_not_uploaded"},
 )
 def create_disbursement(ctx: RequestContext, project_id: str) -> DisbursementView:
-    return _disbursement_view(
+    return disbursement_view(
         movements.create_disbursement(
-            project_id, ctx.body, ctx.require_principal(), idempotency_key=ctx.header("Idempotency-Key")
+            ctx.settings, project_id, ctx.body, ctx.require_principal(), idempotency_key=ctx.header("Idempotency-Key")
         )
     )
 
@@ -227,7 +99,7 @@ def create_disbursement(ctx: RequestContext, project_id: str) -> DisbursementVie
     extra_responses={409: "insufficient_balance or not_pending"},
 )
 def decide(ctx: RequestContext, disbursement_id: str) -> DisbursementView:
-    return _disbursement_view(movements.decide_disbursement(disbursement_id, ctx.body, ctx.require_principal()))
+    return disbursement_view(movements.decide_disbursement(disbursement_id, ctx.body, ctx.require_principal()))
 
 
 @api_route(
@@ -239,9 +111,12 @@ def decide(ctx: RequestContext, disbursement_id: str) -> DisbursementView:
     roles=[Role.ORG_ADMIN],
     summary="Confirm receipt (receiving charity; for a payee the sender's bank slip)",
     tags=TAGS,
+    extra_responses={409: "not_approved", 422: "bad_voucher, voucher_not_uploaded, voucher_too_large"},
 )
 def confirm_receipt(ctx: RequestContext, disbursement_id: str) -> DisbursementView:
-    return _disbursement_view(movements.confirm_receipt(disbursement_id, ctx.body, ctx.require_principal()))
+    return disbursement_view(
+        movements.confirm_receipt(ctx.settings, disbursement_id, ctx.body, ctx.require_principal())
+    )
 
 
 @api_route(
@@ -254,11 +129,11 @@ def confirm_receipt(ctx: RequestContext, disbursement_id: str) -> DisbursementVi
     roles=[Role.ORG_ADMIN],
     summary="Record a use of funds (支出)",
     tags=TAGS,
-    extra_responses={409: "insufficient_balance"},
+    extra_responses={409: "insufficient_balance", 422: "feedback_not_in_project, bad_voucher, voucher_not_uploaded"},
 )
 def record_use(ctx: RequestContext, project_id: str) -> UseView:
     use = movements.record_use(
-        project_id, ctx.body, ctx.require_principal(), idempotency_key=ctx.header("Idempotency-Key")
+        ctx.settings, project_id, ctx.body, ctx.require_principal(), idempotency_key=ctx.header("Idempotency-Key")
     )
     return UseView(
         use_id=use.use_id,
@@ -280,7 +155,7 @@ def record_use(ctx: RequestContext, project_id: str) -> UseView:
     tags=TAGS,
 )
 def project_flow(ctx: RequestContext, project_id: str) -> ProjectFlowView:
-    return ProjectFlowView.model_validate(asdict(tree.project_flow(project_id, ctx.principal)))
+    return ProjectFlowView.model_validate(asdict(tree.project_flow(ctx.settings, project_id, ctx.principal)))
 
 
 @api_route(
@@ -307,4 +182,4 @@ def org_flow(ctx: RequestContext, org_id: str) -> OrgFlowView:
 )
 def list_disbursements(ctx: RequestContext, project_id: str) -> DisbursementList:
     found = movements.disbursements_for_staff(project_id, ctx.require_principal())
-    return DisbursementList(items=[_disbursement_view(d) for d in found])
+    return DisbursementList(items=[disbursement_view(d) for d in found])
