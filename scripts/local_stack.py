@@ -140,19 +140,18 @@ class LocalStack:
         )
         wait_for(f"{self.api_url}/health")
         if self.workers:
-            # Three pumps, as Lambda polls each event source on its own: the 三证 renderer
-            # (CPU-bound PDF drawing), the public totals refresher (so a confirmed gift shows
-            # within seconds however busy the other consumers are: bench/results/freshness.md)
-            # and everything else. "Ready" means each has delivered everything written so far:
-            # the demo data's search index, receipts and notifications are in.
-            from chalicelib.functions.receipts import RENDERER
+            # Four pumps, as Lambda polls each event source on its own: the 三证 issuer (numbers
+            # paid gifts) and renderer (CPU-bound PDF drawing), so receipts keep pace with a surge
+            # (bench/results/local_surge.md); the public totals refresher, so a confirmed gift
+            # shows within seconds however busy the other consumers are
+            # (bench/results/freshness.md); and everything else. "Ready" means each has delivered
+            # everything written so far: the demo data's search index, receipts and notifications.
+            from chalicelib.functions.receipts import ISSUER, RENDERER
             from chalicelib.functions.search import DONATIONS_HANDLER as PUBLIC_TOTALS
 
-            pumps = {
-                "events": {"GONGYI_PUMP_SKIP": f"{RENDERER},{PUBLIC_TOTALS}"},
-                "renderer": {"GONGYI_PUMP_ONLY": RENDERER},
-                "totals": {"GONGYI_PUMP_ONLY": PUBLIC_TOTALS},
-            }
+            own_pump = {"issuer": ISSUER, "renderer": RENDERER, "totals": PUBLIC_TOTALS}
+            pumps = {"events": {"GONGYI_PUMP_SKIP": ",".join(own_pump.values())}}
+            pumps |= {name: {"GONGYI_PUMP_ONLY": function} for name, function in own_pump.items()}
             ready = {name: STATE_DIR / f"pump-{self.api_port}-{name}.ready" for name in pumps}
             for name, selection in pumps.items():
                 ready[name].unlink(missing_ok=True)
