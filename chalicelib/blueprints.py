@@ -82,12 +82,12 @@ def _load(app: Chalice, module: str, method: str, path: str) -> Callable[..., An
     from chalicelib.api.routing import views_of  # noqa: PLC0415 - loads with the first route
 
     bp = importlib.import_module(module).bp
-    # What Blueprint.register does first (its views read bp.current_request and
-    # bp.lambda_context through it); the routes themselves are on the app already.
-    bp._current_app = app
     views = views_of(bp)
     if (method, path) not in views:
         raise RuntimeError(f"{module} declares no {method} {path}: run python -m scripts.build_route_index")
+    # What Blueprint.register does first (its views read bp.current_request and
+    # bp.lambda_context through it); the routes themselves are on the app already.
+    bp._current_app = app
     for (m, p), real in views.items():
         _views.setdefault((m, p), real)
     return views[(method, path)]

@@ -38,11 +38,10 @@ def test_the_app_registers_exactly_the_declared_routes():
 
 
 def test_a_stale_index_entry_fails_loudly_naming_the_fix():
-    from chalice import Chalice
-
+    from app import app
     from chalicelib.blueprints import _lazy_view
 
-    view = _lazy_view(Chalice("probe"), "chalicelib.api.system", "GET", "/no-such-route", "nothing")
+    view = _lazy_view(app, "chalicelib.api.system", "GET", "/no-such-route", "nothing")
     try:
         view()
     except RuntimeError as exc:
