@@ -138,6 +138,13 @@ def _move_funds(client, auth, project) -> None:
     assert used.status_code == 201, used.body
 
 
+def _drain(pump: Pump) -> None:
+    """Pump streams and queues until a pass delivers nothing (a bounded number of passes)."""
+    for _ in range(10):
+        if not pump.run_once():
+            return
+
+
 def run_every_function(client, auth, aws, provider_sim) -> None:
     import app as chalice_app
 
@@ -160,12 +167,10 @@ def run_every_function(client, auth, aws, provider_sim) -> None:
     # Stream consumers and the import worker, as Lambda would invoke them.
     project = make_project(make_org())
     make_donation(aws, project)
-    for _ in range(8):
-        pump.run_once()
+    _drain(pump)
     # Fund flow on the credited project, then the ledger sequencers consume it.
     _move_funds(client, auth, project)
-    for _ in range(4):
-        pump.run_once()
+    _drain(pump)
     # Each scheduled job; the reconciler as of tomorrow, so it reconciles today's bills (the gift above).
     now = utcnow()
     for function in all_functions():
