@@ -56,18 +56,17 @@ def render() -> str:
     return HEADER + "\n".join(lines) + "\n)\n# fmt: on\n"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true")
-    args = parser.parse_args()
-    text = render()
-    if args.check:
-        if not INDEX.exists() or INDEX.read_text() != text:
-            print("chalicelib/api/route_index.py is stale: run `python -m scripts.build_route_index`", file=sys.stderr)
-            return 1
-        return 0
+    parser.add_argument("--check", action="store_true", help="exit 1 if the index is stale, write nothing")
+    text, name = render(), INDEX.relative_to(ROOT)
+    current = INDEX.exists() and INDEX.read_text() == text
+    if parser.parse_args(argv).check:
+        if not current:
+            print(f"{name} is stale: run `python -m scripts.build_route_index`", file=sys.stderr)
+        return 0 if current else 1
     INDEX.write_text(text)
-    print(f"wrote {INDEX.relative_to(ROOT)}")
+    print(f"wrote {name}")
     return 0
 
 
