@@ -1,8 +1,12 @@
-"""gongyi's Chalice app: wiring only (blueprints, middleware, Lambda functions)."""
+"""gongyi's Chalice app: wiring only (routes, middleware, Lambda functions).
+
+Routes are registered from a generated index and their modules load on first request
+(``chalicelib.blueprints``): keep this module's imports light, it is every cold start.
+"""
 
 from chalice import Chalice, ConvertToMiddleware, CORSConfig
 
-from chalicelib.blueprints import BLUEPRINTS
+from chalicelib.blueprints import register_routes
 from chalicelib.bootstrap import bootstrap
 from chalicelib.functions import register_functions
 from chalicelib.observability import get_tracer, logger, metrics, tracing_enabled
@@ -23,7 +27,6 @@ if tracing_enabled():
     app.register_middleware(ConvertToMiddleware(get_tracer().capture_lambda_handler))
 app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
-for blueprint in BLUEPRINTS:
-    app.register_blueprint(blueprint)
+register_routes(app)
 
 register_functions(app, settings)

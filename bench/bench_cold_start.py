@@ -12,6 +12,9 @@ off (``-B``) and the prod stage's environment, interleaved run by run:
 - ``package as shipped``: the same with the ``__pycache__`` (``unchecked-hash``) that
   ``make package`` compiles into the zip (infra/slim_zip.py, which also drops the copy of
   botocore that would shadow the runtime's);
+- ``as shipped + first request``: the same, then one ``GET /health`` through the handler
+  (not the issue's measure: it shows what the lazily loaded route modules cost when the
+  first request arrives: routing, pydantic, the JWT library, the route's module);
 
 and reports the median of N runs (``BENCH_REPEAT``, default 15) of each. Wall time of the
 whole interpreter run, interpreter start included in every column alike.
@@ -39,6 +42,18 @@ from infra.build import stage_environment
 REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
 ZIP = Path(os.environ.get("BENCH_ZIP", ROOT / "build" / "prod" / "deployment.zip"))
 RESULT = ROOT / "bench" / "results" / "cold_start.md"
+# `import app`, then one request through the Lambda handler, as API Gateway would send it.
+FIRST_REQUEST = """
+import app
+from types import SimpleNamespace
+event = {"resource": "/health", "path": "/health", "httpMethod": "GET", "headers": {}, "multiValueHeaders": {},
+         "queryStringParameters": None, "multiValueQueryStringParameters": None, "pathParameters": None,
+         "stageVariables": None, "body": None, "isBase64Encoded": False,
+         "requestContext": {"resourcePath": "/health", "httpMethod": "GET", "requestId": "bench", "path": "/health"}}
+context = SimpleNamespace(function_name="api_handler", memory_limit_in_mb=512, aws_request_id="bench",
+                          invoked_function_arn="arn:aws-cn:lambda:cn-north-1:123456789012:function:api_handler")
+assert app.app(event, context)["statusCode"] == 200
+"""
 
 
 def unpack(target: Path, *, with_bytecode: bool) -> Path:
@@ -79,11 +94,13 @@ def main() -> int:
             "baseline": [],
             "package, sources only": [],
             "package as shipped": [],
+            "as shipped + first request (`GET /health`)": [],
         }
         for _ in range(REPEAT):
             runs["baseline"].append(timed("import chalice, boto3", None, env))
             runs["package, sources only"].append(timed("import app", plain, env))
             runs["package as shipped"].append(timed("import app", shipped, env))
+            runs["as shipped + first request (`GET /health`)"].append(timed(FIRST_REQUEST, shipped, env))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     base_cpu = statistics.median(cpu for cpu, _ in runs["baseline"])

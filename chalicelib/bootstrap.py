@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.config import Settings, get_settings
-from chalicelib.dal.base import bind_models
+from chalicelib.dal.binding import bind_models
 
 
 def bootstrap() -> Settings:

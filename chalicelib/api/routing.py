@@ -77,6 +77,13 @@ def routes_of(bp: Blueprint) -> list[RouteSpec]:
     return specs
 
 
+def views_of(bp: Blueprint) -> dict[tuple[str, str], Callable[..., Any]]:
+    """The Chalice view of each ``(method, path)`` declared on ``bp`` (what a lazily
+    registered route calls once its module is loaded: ``chalicelib.blueprints``)."""
+    views: dict[tuple[str, str], Callable[..., Any]] = bp.__dict__.setdefault("_gongyi_views", {})
+    return views
+
+
 @dataclass
 class RequestContext:
     request: Request
@@ -234,6 +241,7 @@ def api_route(
                     response.headers["Cache-Control"] = PRIVATE_CACHE  # an error is never cached
                 return response
 
+        views_of(bp)[(spec.method, path)] = view
         bp.route(path, methods=[spec.method], content_types=list(spec.content_types))(view)
         return handler
 

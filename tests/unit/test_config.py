@@ -40,3 +40,22 @@ def test_deployed_stages_refuse_literal_secrets():
     env = stage_environment("prod", {"GONGYI_SECRETS_SOURCE": "env"})
     with pytest.raises(SettingsError, match="GONGYI_SECRETS_SOURCE"):
         load_settings(env)
+
+
+def test_bounds_and_choices_are_enforced_naming_the_variable():
+    for variable, value in (
+        ("GONGYI_RECEIPTS_LINK_SECONDS", "901"),
+        ("GONGYI_DONATION_CAP_FEN", "0"),
+        ("GONGYI_PROJECT_CACHE_SECONDS", "-1"),
+        ("GONGYI_STAGE", "qa"),
+        ("GONGYI_TABLE_PREFIX", "Upper-"),
+    ):
+        with pytest.raises(SettingsError, match=variable):
+            load_settings(stage_environment("prod", {variable: value}))
+
+
+def test_numbers_are_parsed_and_copies_keep_the_rest():
+    settings = load_settings(stage_environment("prod", {"GONGYI_PROJECT_CACHE_SECONDS": "2.5"}))
+    assert settings.project_cache_seconds == 2.5 and settings.default_counter_shards == 10
+    copy = settings.model_copy(update={"default_counter_shards": 3})
+    assert copy.default_counter_shards == 3 and copy.model_dump()["stage"] == "prod"
