@@ -23,9 +23,9 @@ from typing import Any
 
 from chalicelib.clock import SHANGHAI, to_iso
 from chalicelib.config import Settings
-from chalicelib.dal import anomalies, payments, reconciliations
+from chalicelib.dal import anomalies, reconciliations, refunds
 from chalicelib.dal.donations import DonationModel, find_donation
-from chalicelib.logic.payments.sweeper import _settle_paid
+from chalicelib.logic.payments.sweeper import settle_paid
 from chalicelib.payments import BillLine, ChannelUnavailable, adapter_for
 
 PROVIDERS = ("wechat", "alipay")
@@ -120,7 +120,7 @@ def _match(settings: Settings, provider: str, day: date, lines: list[BillLine], 
             )
     refund_lines = [line for line in lines if line.kind == "refund"]
     for line in refund_lines:
-        refund = payments.find_refund(line.donation_id)
+        refund = refunds.find_refund(line.donation_id)
         if refund is None or int(refund.amount_fen) != line.amount_fen or refund.status == "failed":
             differences.append(
                 _difference(
@@ -146,7 +146,7 @@ def _match(settings: Settings, provider: str, day: date, lines: list[BillLine], 
 
 def _recover(settings: Settings, provider: str, donation: DonationModel, now: datetime) -> bool:
     state = adapter_for(provider, settings).query_order(donation.donation_id, now)
-    return state.paid is not None and _settle_paid(state.paid, now) == "confirmed"
+    return state.paid is not None and settle_paid(settings, state.paid, now) == "confirmed"
 
 
 def reconciliation_of_day(day: str) -> dict[str, Any]:
