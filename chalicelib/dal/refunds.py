@@ -133,11 +133,18 @@ REFUND_NEXT = {"sent": ("requested",), "succeeded": ("requested", "sent"), "fail
 
 
 def advance_refund(
-    refund_key: str, to_status: str, *, provider: str = "", provider_refund_id: str = "", detail: str = ""
+    refund_key: str,
+    to_status: str,
+    *,
+    provider: str = "",
+    provider_refund_id: str = "",
+    detail: str = "",
+    succeeded_at: datetime | None = None,
 ) -> bool:
     """Move a refund forward (``REFUND_NEXT``); False when it is already there or past it
-    (a replayed message or notification changes nothing). ``provider`` is needed to file a
-    succeeded refund under its day (``by_succeeded_day``)."""
+    (a replayed message or notification changes nothing). A succeeded refund is filed under
+    ``provider`` and the day of ``succeeded_at`` (the provider's time; default now) in
+    ``by_succeeded_day``."""
     now = utcnow()
     actions: list[Action] = [RefundModel.status.set(to_status), RefundModel.updated_at.set(to_iso(now))]
     if provider_refund_id:
@@ -145,9 +152,10 @@ def advance_refund(
     if detail:
         actions.append(RefundModel.status_detail.set(detail[:500]))
     if to_status == "succeeded" and provider:
-        actions.append(RefundModel.succeeded_at.set(to_iso(now)))
+        at = succeeded_at or now
+        actions.append(RefundModel.succeeded_at.set(to_iso(at)))
         actions.append(
-            RefundModel.succeeded_day_shard.set(RefundModel.succeeded_day_shard_key(provider, now, refund_key))
+            RefundModel.succeeded_day_shard.set(RefundModel.succeeded_day_shard_key(provider, at, refund_key))
         )
     try:
         RefundModel(refund_key=refund_key).update(

@@ -94,6 +94,7 @@ class WechatPayAdapter:
                 refund_id=str(refund["out_refund_no"]),
                 status="succeeded" if refund.get("refund_status") == "SUCCESS" else "failed",
                 amount_fen=int(refund["amount"]["refund"]),
+                succeeded_at=parse_iso(refund["success_time"]) if refund.get("success_time") else None,
             )
         except (KeyError, TypeError, ValueError):
             raise NotificationMalformed("out_trade_no, out_refund_no and amount.refund are required") from None
@@ -346,7 +347,8 @@ class WechatPayAdapter:
     def _refund_state(answer: Mapping[str, Any]) -> RefundState:
         status = str(answer.get("status", ""))
         mapped = {"SUCCESS": "succeeded", "PROCESSING": "sent"}.get(status, "failed")
-        return RefundState(mapped, str(answer.get("refund_id", "")), status)
+        at = parse_iso(str(answer["success_time"])) if answer.get("success_time") else None
+        return RefundState(mapped, str(answer.get("refund_id", "")), status, succeeded_at=at)
 
     def fetch_bill(self, day: date, now: datetime) -> tuple[bytes, list[BillLine]]:
         """The trade bill of ``day`` (``/v3/bill/tradebill`` then its download URL, signed too)."""

@@ -9,7 +9,10 @@ that day and the refunds it sent:
   ``settle`` exactly once) and reported as ``recovered``; otherwise an anomaly.
 * ``missing_from_bill``: counted by gongyi, absent from the bill.
 * ``amount_differs``: in both, with different amounts.
-* ``refund_differs``: a refund line gongyi has no matching refund for.
+* a payment that could never count and was refunded automatically
+  (``logic.payments.strays``) is listed as ``stray_refunded``, not a difference;
+* refunds, both ways (``logic.payments.refund_matching``): ``refund_not_recorded``,
+  ``refund_amount_differs``, ``refund_missing_from_bill``.
 
 Every difference is an anomaly keyed (provider, transaction, kind), and the
 day's result item is overwritten with the same content: re-running a day adds
@@ -25,6 +28,8 @@ from chalicelib.clock import SHANGHAI, to_iso
 from chalicelib.config import Settings
 from chalicelib.dal import anomalies, reconciliations, refunds
 from chalicelib.dal.donations import DonationModel, find_donation
+from chalicelib.dal.refunds import RefundModel
+from chalicelib.logic.payments.refund_matching import match_refunds
 from chalicelib.logic.payments.sweeper import settle_paid
 from chalicelib.payments import BillLine, ChannelUnavailable, adapter_for
 
@@ -77,6 +82,7 @@ def _match(settings: Settings, provider: str, day: date, lines: list[BillLine], 
     ours = _ours(settings, provider, day)
     differences: list[dict[str, Any]] = []
     recovered: list[str] = []
+    strays: list[str] = []
     seen: set[str] = set()
     paid_lines = [line for line in lines if line.kind == "payment"]
     for line in paid_lines:
@@ -86,6 +92,9 @@ def _match(settings: Settings, provider: str, day: date, lines: list[BillLine], 
             donation = find_donation(line.donation_id)  # counted on another day or shard?
             if donation is not None and donation.provider_txn_id == line.transaction_id:
                 seen.add(line.transaction_id)
+            elif refunds.find_refund(RefundModel.stray_key(provider, line.transaction_id)) is not None:
+                strays.append(line.transaction_id)  # could never count: refunded automatically
+                continue
             elif donation is not None and donation.status == "pending" and _recover(settings, provider, donation, now):
                 recovered.append(line.donation_id)
                 continue
@@ -118,28 +127,16 @@ def _match(settings: Settings, provider: str, day: date, lines: list[BillLine], 
                     ours=int(donation.amount_fen),
                 )
             )
-    refund_lines = [line for line in lines if line.kind == "refund"]
-    for line in refund_lines:
-        refund = refunds.find_refund(line.donation_id)
-        if refund is None or int(refund.amount_fen) != line.amount_fen or refund.status == "failed":
-            differences.append(
-                _difference(
-                    provider,
-                    "refund_differs",
-                    line,
-                    "a refund in the bill that gongyi did not send, or of another amount",
-                    ours=int(refund.amount_fen) if refund else None,
-                    bill=line.amount_fen,
-                )
-            )
+    refund_result = match_refunds(provider, day, [line for line in lines if line.kind == "refund"])
+    differences += refund_result.pop("differences")
     return {
         "bill_payments": len(paid_lines),
         "bill_payments_fen": sum(line.amount_fen for line in paid_lines),
-        "bill_refunds": len(refund_lines),
-        "bill_refunds_fen": sum(line.amount_fen for line in refund_lines),
         "counted_payments": len(ours),
         "counted_payments_fen": sum(int(d.amount_fen) for d in ours.values()),
         "recovered": sorted(recovered),
+        "stray_refunded": sorted(strays),
+        **refund_result,
         "differences": sorted(differences, key=lambda d: (d["kind"], d["transaction_id"])),
     }
 

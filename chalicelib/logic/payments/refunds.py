@@ -83,6 +83,7 @@ def record_refund_state(provider: str, refund_key: str, state: RefundState, *, a
             provider=provider,
             provider_refund_id=state.provider_refund_id,
             detail=state.detail,
+            succeeded_at=state.succeeded_at,
         )
         if moved and state.status == "failed":
             current = refunds.find_refund(refund_key)
@@ -108,7 +109,11 @@ def on_refund_notification(settings: Settings, provider: str, headers: Mapping[s
     if verify is None:
         return adapter.refuse(f"{provider} sends no refund notifications here")
     notice = verify(headers, body, utcnow())
-    state = RefundState("succeeded" if notice.status == "succeeded" else "failed", detail=notice.status)
+    state = RefundState(
+        "succeeded" if notice.status == "succeeded" else "failed",
+        detail=notice.status,
+        succeeded_at=notice.succeeded_at,
+    )
     refund_key = RefundModel.key_of_refund_id(provider, notice.refund_id) if notice.refund_id else notice.donation_id
     record_refund_state(provider, refund_key, state, amount_fen=notice.amount_fen)
     return adapter.acknowledge()
