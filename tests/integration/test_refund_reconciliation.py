@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from chalicelib.dal.anomalies import open_anomalies
 from chalicelib.dal.refunds import find_refund
 from tests.factories import make_project
 from tests.integration.test_stray_payments import give_wechat, notification_of, notify, send_until_done
+from tests.support import eventually
 
 
 def paid_donation(client, sim, project_id, amount_fen):
@@ -54,7 +54,8 @@ def test_refund_lines_are_matched_both_ways_and_a_rerun_adds_nothing(client, pay
         RefundOrder(manual, "CONSOLE-1", sim.state.orders[("wechat", manual)].transaction_id, 400, "客服退款", ""),
         utcnow(),
     )
-    time.sleep(0.3)  # the provider finishes both meanwhile
+    # the provider finishes both meanwhile
+    assert eventually(lambda: all(r.success_time for r in sim.state.refunds.values()), timeout=10)
     # and a bill that changes one refund's amount and leaves another out
     sim.state.faults.update({"bill_amount": {refund_ids[changed]: 199}, "bill_omit": [refund_ids[omitted]]})
     today = utcnow().astimezone(SHANGHAI).date()

@@ -48,7 +48,7 @@ def send_until_done(settings, refund_key):
     """What the refund sender does on each (re)delivery of the queue message, until it settles."""
     from chalicelib.logic.payments.refunds import RefundStillPending, send_refund
 
-    for _ in range(50):
+    for _ in range(200):
         try:
             return send_refund(settings, refund_key)
         except RefundStillPending:
