@@ -63,8 +63,12 @@ def test_refund_lines_are_matched_both_ways_and_a_rerun_adds_nothing(client, pay
     first = reconcile_day(payments_env, today, utcnow())["providers"]["wechat"]
     anomalies_after_first = {(a.anomaly_key, int(a.seen_count)) for a in open_anomalies(500)}
     second = reconcile_day(payments_env, today, utcnow())["providers"]["wechat"]
-    # Then exactly the three refund differences, each way
-    found = {(d["kind"], d["transaction_id"], d["ours"], d["bill"]) for d in first["differences"]}
+    # Then exactly the three refund differences, each way (the simulator lives for the whole session:
+    # its bill also holds other tests' orders, so only this test's donations are looked at)
+    mine = {ok, changed, omitted, manual, waiting}
+    found = {
+        (d["kind"], d["transaction_id"], d["ours"], d["bill"]) for d in first["differences"] if d["donation_id"] in mine
+    }
     assert found == {
         ("refund_amount_differs", refund_ids[changed], 200, 199),
         ("refund_missing_from_bill", refund_ids[omitted], 300, None),
@@ -73,7 +77,7 @@ def test_refund_lines_are_matched_both_ways_and_a_rerun_adds_nothing(client, pay
     # And the refund gongyi was waiting on is proved by the bill
     assert first["recovered_refunds"] == [waiting_refund]
     assert find_refund(waiting).status == "succeeded"
-    assert first["gongyi_refunds"] == 3 and first["bill_refunds"] == 4
+    assert first["gongyi_refunds"] == 3
     # And a re-run finds the same differences and records nothing new
     assert second["differences"] == first["differences"]
     assert second["recovered_refunds"] == [] and second["gongyi_refunds"] == 4

@@ -9,7 +9,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from chalicelib.clock import to_iso, utcnow
+from chalicelib.clock import SHANGHAI, to_iso, utcnow
 from chalicelib.dal.anomalies import open_anomalies
 from chalicelib.dal.donations import DonationModel, find_donation
 from chalicelib.dal.refunds import RefundModel, find_refund
@@ -89,6 +89,12 @@ def test_a_payment_made_after_the_deadline_just_before_the_close_is_refunded_onc
     assert totals(project.project_id) == (0, 0)
     kinds = sorted(a.kind for a in open_anomalies() if a.donation_id == donation_id)
     assert kinds == ["auto_refund", "expired"]
+    # And the day's reconciliation knows the payment in the bill as refunded, not as uncounted money
+    from chalicelib.logic.payments.reconciliation import reconcile_day
+
+    day = reconcile_day(payments_env, utcnow().astimezone(SHANGHAI).date(), utcnow())["providers"]["wechat"]
+    assert transaction_id in day["stray_refunded"]
+    assert [d for d in day["differences"] if d["donation_id"] == donation_id] == []
 
 
 def test_a_second_payment_of_a_paid_donation_is_refunded_once_and_totals_stay(client, payments_env, provider_sim):

@@ -78,33 +78,37 @@ def _difference(provider: str, kind: str, line_or_donation: Any, detail: str, **
     return {"kind": kind, "transaction_id": transaction_id, "donation_id": line_or_donation.donation_id, **amounts}
 
 
+def _not_counted_that_day(settings: Settings, provider: str, line: BillLine, now: datetime) -> tuple[str, Any]:
+    """A bill payment gongyi did not count on the day: counted (another day or shard; the
+    donation), stray (refunded automatically), recovered now, or a difference."""
+    donation = find_donation(line.donation_id)
+    if donation is not None and donation.provider_txn_id == line.transaction_id:
+        return "counted", donation
+    if refunds.find_refund(RefundModel.stray_key(provider, line.transaction_id)) is not None:
+        return "stray", line.transaction_id
+    if donation is not None and donation.status == "pending" and _recover(settings, provider, donation, now):
+        return "recovered", line.donation_id
+    detail = "paid at the provider, not counted"
+    return "difference", _difference(provider, "paid_not_counted", line, detail, bill=line.amount_fen)
+
+
 def _match(settings: Settings, provider: str, day: date, lines: list[BillLine], now: datetime) -> dict[str, Any]:
     ours = _ours(settings, provider, day)
     differences: list[dict[str, Any]] = []
     recovered: list[str] = []
     strays: list[str] = []
+    bins: dict[str, list[Any]] = {"stray": strays, "recovered": recovered, "difference": differences}
     seen: set[str] = set()
     paid_lines = [line for line in lines if line.kind == "payment"]
     for line in paid_lines:
         seen.add(line.transaction_id)
         donation = ours.get(line.transaction_id)
         if donation is None:
-            donation = find_donation(line.donation_id)  # counted on another day or shard?
-            if donation is not None and donation.provider_txn_id == line.transaction_id:
-                seen.add(line.transaction_id)
-            elif refunds.find_refund(RefundModel.stray_key(provider, line.transaction_id)) is not None:
-                strays.append(line.transaction_id)  # could never count: refunded automatically
+            outcome, found = _not_counted_that_day(settings, provider, line, now)
+            if outcome != "counted":
+                bins[outcome].append(found)
                 continue
-            elif donation is not None and donation.status == "pending" and _recover(settings, provider, donation, now):
-                recovered.append(line.donation_id)
-                continue
-            else:
-                differences.append(
-                    _difference(
-                        provider, "paid_not_counted", line, "paid at the provider, not counted", bill=line.amount_fen
-                    )
-                )
-                continue
+            donation = found
         if int(donation.amount_fen) != line.amount_fen:
             differences.append(
                 _difference(
