@@ -138,3 +138,27 @@ def test_a_payment_made_in_time_whose_news_came_late_is_counted_not_refunded(cli
     # And the sweeper, judging at the payment time, counts it
     assert sweep_pending(payments_env, utcnow()).get("confirmed") == 1
     assert totals(project.project_id) == (800, 1)
+
+
+def test_an_alipay_payment_made_after_the_deadline_is_refunded_at_alipay_once(client, payments_env, provider_sim):
+    from chalicelib.logic.payments.sweeper import sweep_pending
+
+    # Given an Alipay app donation whose deadline passed at gongyi while Alipay still took the payment
+    sim = provider_sim.simulator
+    project = make_project()
+    headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
+    body = json.dumps(gift(amount_fen=990, channel="alipay", pay_with="app", anonymous=True))
+    started = client.http.post(f"/projects/{project.project_id}/donations", headers=headers, body=body).json_body
+    donation_id = started["donation"]["donation_id"]
+    set_deadline(donation_id, utcnow() - timedelta(minutes=1))
+    sim.state.faults.update({"drop": -1})
+    assert sim.pay({"order_string": started["payment"]["order_string"]})[0] == 200
+    # When the sweeper finds it paid
+    assert sweep_pending(payments_env, utcnow()).get("refunded") == 1
+    # Then Alipay refunds it (synchronously), once, and nothing counted
+    transaction_id = sim.state.orders[("alipay", donation_id)].transaction_id
+    refund_key = RefundModel.stray_key("alipay", transaction_id)
+    assert [send_until_done(payments_env, refund_key) for _ in range(2)] == ["succeeded", "succeeded"]
+    refunded = [r for (p, _), r in sim.state.refunds.items() if p == "alipay" and r.out_trade_no == donation_id]
+    assert [(r.out_refund_no, r.amount_fen) for r in refunded] == [(f"RS{transaction_id}", 990)]
+    assert totals(project.project_id) == (0, 0)
