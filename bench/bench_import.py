@@ -115,7 +115,8 @@ def run(n: int, n_raw: int, out_path: Path) -> int:
     from chalicelib.bootstrap import bootstrap
     from chalicelib.dal import imports as store
     from chalicelib.dal.aws import aws_client
-    from chalicelib.dal.donations import DonationModel, ImportedDonation
+    from chalicelib.dal.donation_imports import ImportedDonation
+    from chalicelib.dal.donations import DonationModel
     from chalicelib.dal.totals import read_totals
     from chalicelib.ids import new_id
     from chalicelib.logic.imports import jobs

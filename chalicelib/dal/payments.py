@@ -1,5 +1,5 @@
-"""Payments: provider transactions, distinct-donor markers, refunds, and the two
-transactions that move money in the totals (confirm and refund).
+"""Payments: provider transactions, distinct-donor markers, and the two transactions that
+move money in the totals (confirm and refund; the refund items are ``chalicelib.dal.refunds``).
 
 Every state change that touches the totals is ONE ``TransactWriteItems``:
 
@@ -26,14 +26,13 @@ from enum import StrEnum
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
-from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.clock import to_iso
-from chalicelib.config import Settings
 from chalicelib.dal.base import GongyiModel
 from chalicelib.dal.conditions import CONDITION_FAILED, TRANSACTION_CONFLICT, cancellation_codes, transaction_conflict
 from chalicelib.dal.donations import DonationModel
+from chalicelib.dal.refunds import RefundModel
 from chalicelib.dal.totals import ProjectCounterModel
 from chalicelib.dal.transactions import connection_for
 
@@ -74,30 +73,6 @@ class DonorMarkerModel(GongyiModel):
     @staticmethod
     def key(project_id: str, donor_key: str) -> str:
         return f"{project_id}#{donor_key}"
-
-
-class RefundModel(GongyiModel):
-    """One refund per donation: what was asked of the provider, by whom, why."""
-
-    table_suffix = "refunds"
-
-    class Meta:
-        table_name = "unbound"
-
-    donation_id = UnicodeAttribute(hash_key=True)
-    refund_id = UnicodeAttribute()  # our out_refund_no / out_request_no
-    provider = UnicodeAttribute()
-    amount_fen = NumberAttribute()
-    reason = UnicodeAttribute()
-    requested_by = UnicodeAttribute()
-    # requested -> sent -> succeeded | failed (the refund sender and the refund notification
-    # move it; the sandbox refunds at once: succeeded).
-    status = UnicodeAttribute()
-    provider_request = UnicodeAttribute()  # JSON: the request built for the provider
-    created_at = UnicodeAttribute()
-    provider_refund_id = UnicodeAttribute(null=True)
-    status_detail = UnicodeAttribute(null=True)
-    updated_at = UnicodeAttribute(null=True)
 
 
 @dataclass(frozen=True)
@@ -269,7 +244,7 @@ def commit_refund(donation: DonationModel, refund: RefundModel, *, last_of_donor
                 condition=(DonationModel.status == "paid") & (DonationModel.amount_fen == donation.amount_fen),
             )
             roles.add("put", Blocked.REFUND)
-            tx.save(refund, condition=RefundModel.donation_id.does_not_exist())
+            tx.save(refund, condition=RefundModel.refund_key.does_not_exist())
             roles.add("update", Blocked.DONATION)
             tx.update(
                 ProjectCounterModel.for_shard(donation.project_id, int(donation.shard)),
@@ -304,48 +279,3 @@ def find_transaction(provider: str, transaction_id: str) -> ProviderTransactionM
         )
     except ProviderTransactionModel.DoesNotExist:
         return None
-
-
-def find_refund(donation_id: str) -> RefundModel | None:
-    try:
-        return RefundModel.get(donation_id, consistent_read=True)
-    except RefundModel.DoesNotExist:
-        return None
-
-
-REFUND_NEXT = {"sent": ("requested",), "succeeded": ("requested", "sent"), "failed": ("requested", "sent")}
-
-
-def advance_refund(donation_id: str, to_status: str, *, provider_refund_id: str = "", detail: str = "") -> bool:
-    """Move a refund forward (``REFUND_NEXT``); False when it is already there or past it
-    (a replayed message or notification changes nothing)."""
-    from pynamodb.exceptions import UpdateError  # noqa: PLC0415
-
-    from chalicelib.clock import utcnow  # noqa: PLC0415
-    from chalicelib.dal.conditions import condition_failed  # noqa: PLC0415
-
-    actions: list[Action] = [RefundModel.status.set(to_status), RefundModel.updated_at.set(to_iso(utcnow()))]
-    if provider_refund_id:
-        actions.append(RefundModel.provider_refund_id.set(provider_refund_id))
-    if detail:
-        actions.append(RefundModel.status_detail.set(detail[:500]))
-    try:
-        RefundModel(donation_id=donation_id).update(
-            actions=actions, condition=RefundModel.status.is_in(*REFUND_NEXT[to_status])
-        )
-    except UpdateError as exc:
-        if condition_failed(exc):
-            return False
-        raise
-    return True
-
-
-def enqueue_refund(settings: Settings, donation_id: str) -> None:
-    """Ask the refund sender to send this donation's refund (``refunds`` queue)."""
-    import json  # noqa: PLC0415
-
-    from chalicelib.dal.aws import aws_client, queue_url  # noqa: PLC0415
-
-    aws_client(settings, "sqs").send_message(
-        QueueUrl=queue_url(settings, "refunds"), MessageBody=json.dumps({"donation_id": donation_id})
-    )

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from chalice import Cron, Rate
@@ -41,10 +40,10 @@ def sweep(settings: Settings, event: Any) -> dict[str, Any]:
 
 def send_refunds(settings: Settings, event: Any) -> dict[str, Any]:
     from chalicelib.bootstrap import bootstrap
-    from chalicelib.logic.payments.refunds import send_refund
+    from chalicelib.logic.payments.refunds import refund_key_of_message, send_refund
 
     current = bootstrap()
-    return process_queue_batch(event, lambda record: send_refund(current, str(json.loads(record.body)["donation_id"])))
+    return process_queue_batch(event, lambda record: send_refund(current, refund_key_of_message(record.body)))
 
 
 def reconcile(settings: Settings, event: Any) -> dict[str, Any]:
@@ -62,7 +61,8 @@ FUNCTIONS = [
         name=SWEEPER,
         trigger=Schedule(Rate(1, unit=Rate.MINUTES), description="query, confirm and close pending payments"),
         body=sweep,
-        uses=Uses(tables=_SETTLE_TABLES, secrets=PROVIDER_SECRETS),
+        # A payment too late to count is refunded (logic.payments.strays): the refund item and the queue.
+        uses=Uses(tables=(*_SETTLE_TABLES, "refunds"), queues_send=("refunds",), secrets=PROVIDER_SECRETS),
     ),
     LambdaFunction(
         name=REFUND_SENDER,
@@ -78,6 +78,7 @@ FUNCTIONS = [
         uses=Uses(
             tables=(*_SETTLE_TABLES, "refunds", "payment-reconciliations"),
             buckets=("reports_bucket",),
+            queues_send=("refunds",),
             secrets=PROVIDER_SECRETS,
         ),
     ),

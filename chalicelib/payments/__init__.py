@@ -103,6 +103,7 @@ class RefundState:
     status: str  # sent | succeeded | failed
     provider_refund_id: str = ""
     detail: str = ""
+    succeeded_at: datetime | None = None  # the provider's time, when it says (the bill files the refund by it)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class RefundNotice:
     refund_id: str  # our out_refund_no
     status: str  # succeeded | failed
     amount_fen: int
+    succeeded_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -242,6 +242,7 @@ class AlipayAdapter:
     def send_refund(self, refund: RefundOrder, now: datetime) -> RefundState:
         biz = {
             "out_trade_no": refund.donation_id,
+            **({"trade_no": refund.transaction_id} if refund.transaction_id else {}),  # it prevails: strays
             "refund_amount": fen_to_yuan(refund.amount_fen),
             "refund_reason": refund.reason[:256],
             "out_request_no": refund.refund_id,

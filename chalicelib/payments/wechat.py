@@ -15,12 +15,12 @@ Configuration (JSON, SSM in dev/prod)::
 Why not the ``wechatpayv3`` package: its client downloads platform
 certificates over the network when it is constructed (or reads them from a
 directory), which suits neither a cold start with keys from SSM nor offline
-tests; the verification itself is three calls to ``cryptography``.
+tests; the verification itself is three calls to ``cryptography``. The stateless wire
+pieces (signature headers, decryption, notices, the trade bill) are ``wechat_wire``.
 """
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 import secrets
@@ -29,12 +29,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-from chalicelib.clock import SHANGHAI, parse_iso, utcnow
+from chalicelib.clock import SHANGHAI, parse_iso
 from chalicelib.payments import (
     BillLine,
-    NotificationMalformed,
     OrderState,
     PaymentNotice,
     PaymentOrder,
@@ -45,11 +42,16 @@ from chalicelib.payments import (
     RefundOrder,
     RefundState,
     SignatureInvalid,
-    decode_reference,
-    lower_headers,
 )
 from chalicelib.payments.http import HttpPolicy, ProviderResponse, ProviderUnavailable, send
-from chalicelib.payments.signing import load_private_key, load_public_key, sign_sha256, verify_sha256
+from chalicelib.payments.signing import load_private_key, load_public_key, sign_sha256
+from chalicelib.payments.wechat_wire import (
+    decrypt_resource,
+    parse_trade_bill,
+    refund_notice,
+    transaction_notice,
+    verify_signed,
+)
 
 API_BASE = "https://api.mch.weixin.qq.com"
 REFUND_PATH = "/v3/refund/domestic/refunds"
@@ -84,77 +86,16 @@ class WechatPayAdapter:
     def verify_refund_notification(self, headers: Mapping[str, str], body: bytes, now: datetime) -> RefundNotice:
         """``REFUND.SUCCESS`` / ``REFUND.ABNORMAL`` / ``REFUND.CLOSED``: signed and encrypted as payments are."""
         self._verify_signed(headers, body, now)
-        refund = self._decrypt(body)
-        if refund.get("mchid") != self.mchid:
-            raise NotificationMalformed("the notification is for another merchant", code="merchant_mismatch")
-        try:
-            return RefundNotice(
-                provider=self.name,
-                donation_id=str(refund["out_trade_no"]),
-                refund_id=str(refund["out_refund_no"]),
-                status="succeeded" if refund.get("refund_status") == "SUCCESS" else "failed",
-                amount_fen=int(refund["amount"]["refund"]),
-            )
-        except (KeyError, TypeError, ValueError):
-            raise NotificationMalformed("out_trade_no, out_refund_no and amount.refund are required") from None
+        return refund_notice(self.mchid, self._decrypt(body))
 
     def _verify_signed(self, headers: Mapping[str, str], body: bytes, now: datetime) -> None:
-        h = lower_headers(headers)
-        timestamp, nonce = h.get("wechatpay-timestamp", ""), h.get("wechatpay-nonce", "")
-        signature, serial = h.get("wechatpay-signature", ""), h.get("wechatpay-serial", "")
-        if not (timestamp and nonce and signature and serial):
-            raise SignatureInvalid("Wechatpay-Timestamp, -Nonce, -Signature and -Serial are required")
-        try:
-            sent_at = datetime.fromtimestamp(int(timestamp), tz=now.tzinfo)
-        except ValueError:
-            raise SignatureInvalid("Wechatpay-Timestamp is not a Unix time") from None
-        if abs(now - sent_at) > self.skew:
-            raise SignatureInvalid("the notification's timestamp is more than 5 minutes off", code="stale_timestamp")
-        key = self.platform_keys.get(serial)
-        if key is None:
-            raise SignatureInvalid("Wechatpay-Serial names no platform key we trust", code="unknown_certificate")
-        message = b"%s\n%s\n%s\n" % (timestamp.encode(), nonce.encode(), body)
-        if not verify_sha256(key, message, signature):
-            raise SignatureInvalid("the Wechatpay-Signature does not verify")
+        verify_signed(self.platform_keys, self.skew, headers, body, now)
 
     def _decrypt(self, body: bytes) -> dict[str, Any]:
-        try:
-            envelope = json.loads(body)
-            resource = envelope["resource"]
-            if resource.get("algorithm") != "AEAD_AES_256_GCM":
-                raise NotificationMalformed(f"unsupported algorithm {resource.get('algorithm')!r}")
-            plaintext = AESGCM(self.apiv3_key).decrypt(
-                resource["nonce"].encode(),
-                base64.b64decode(resource["ciphertext"]),
-                (resource.get("associated_data") or "").encode() or None,
-            )
-            return dict(json.loads(plaintext))
-        except NotificationMalformed:
-            raise
-        except Exception:  # noqa: BLE001 - any decoding failure is the same answer
-            raise NotificationMalformed("the notification resource cannot be decrypted") from None
+        return decrypt_resource(self.apiv3_key, body)
 
     def _notice(self, txn: Mapping[str, Any]) -> PaymentNotice:
-        if txn.get("mchid") != self.mchid or txn.get("appid") != self.appid:
-            raise NotificationMalformed("the notification is for another merchant or app", code="merchant_mismatch")
-        try:
-            amount = int(txn["amount"]["total"])
-            donation_id, transaction_id = str(txn["out_trade_no"]), str(txn["transaction_id"])
-        except (KeyError, TypeError, ValueError):
-            raise NotificationMalformed("out_trade_no, transaction_id and amount.total are required") from None
-        success_time = txn.get("success_time")
-        paid_at = parse_iso(success_time) if success_time else utcnow()
-        state = str(txn.get("trade_state", ""))
-        return PaymentNotice(
-            provider=self.name,
-            transaction_id=transaction_id,
-            donation_id=donation_id,
-            amount_fen=amount,
-            paid_at=paid_at,
-            succeeded=state == "SUCCESS",
-            state=state,
-            reference=decode_reference(txn.get("attach")),
-        )
+        return transaction_notice(self.mchid, self.appid, txn)
 
     def acknowledge(self) -> ProviderReply:
         # API v3: HTTP 200/204 means received; the body is optional.
@@ -346,7 +287,8 @@ class WechatPayAdapter:
     def _refund_state(answer: Mapping[str, Any]) -> RefundState:
         status = str(answer.get("status", ""))
         mapped = {"SUCCESS": "succeeded", "PROCESSING": "sent"}.get(status, "failed")
-        return RefundState(mapped, str(answer.get("refund_id", "")), status)
+        at = parse_iso(str(answer["success_time"])) if answer.get("success_time") else None
+        return RefundState(mapped, str(answer.get("refund_id", "")), status, succeeded_at=at)
 
     def fetch_bill(self, day: date, now: datetime) -> tuple[bytes, list[BillLine]]:
         """The trade bill of ``day`` (``/v3/bill/tradebill`` then its download URL, signed too)."""
@@ -359,32 +301,3 @@ class WechatPayAdapter:
         request = self.signed_request("GET", path, None, now)
         raw = send(ProviderRequest("GET", url, request.headers, ""), self.policy, what="bill download").body
         return raw, parse_trade_bill(raw)
-
-
-def parse_trade_bill(raw: bytes) -> list[BillLine]:
-    """WeChat's trade bill: a header row, data rows whose every cell starts with a backtick,
-    then a summary header and row. Amounts are yuan strings."""
-    from chalicelib.payments.alipay import yuan_to_fen  # noqa: PLC0415
-
-    rows = raw.decode("utf-8-sig").splitlines()
-    if not rows:
-        return []
-    columns = rows[0].split(",")
-    lines = []
-    for row in rows[1:]:
-        if not row.startswith("`"):
-            break  # the summary
-        cells = dict(zip(columns, (c.lstrip("`") for c in row.split(",")), strict=False))
-        refund = cells.get("交易状态") == "REFUND"
-        lines.append(
-            BillLine(
-                provider="wechat",
-                kind="refund" if refund else "payment",
-                transaction_id=cells["微信订单号"],
-                donation_id=cells["商户订单号"],
-                amount_fen=yuan_to_fen(cells["退款金额"] if refund else cells["应结订单金额"]),
-                at=cells["交易时间"],
-                refund_id=cells.get("商户退款单号", "") if refund else "",
-            )
-        )
-    return lines

@@ -264,14 +264,14 @@ class AlipaySim:
             count += 1
         for refund in refunds:
             assert refund.success_time is not None
-            if f"{refund.success_time.astimezone(SHANGHAI):%Y-%m-%d}" != bill_date:
+            if (
+                f"{refund.success_time.astimezone(SHANGHAI):%Y-%m-%d}" != bill_date
+                or refund.out_refund_no in faults.bill_omit
+            ):
                 continue
             order = self.state.orders[("alipay", refund.out_trade_no)]
-            lines.append(
-                self._line(
-                    order, "退款", "-" + fen_to_yuan(refund.amount_fen), refund.success_time, refund.out_refund_no
-                )
-            )
+            amount = fen_to_yuan(faults.bill_amount.get(refund.out_refund_no, refund.amount_fen))
+            lines.append(self._line(order, "退款", "-" + amount, refund.success_time, refund.out_refund_no))
             count += 1
         lines += [
             "#-----------------------------------------业务明细列表结束------------------------------------",

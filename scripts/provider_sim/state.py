@@ -60,8 +60,9 @@ class Faults:
     - ``reorder``: hold notifications until N are queued, then send them newest first;
     - ``fail``: ``{"<path substring>": [status, times]}``: answer API calls with that status
       (e.g. 500) that many times; status 0 means hang for ``timeout_seconds`` then drop the connection;
-    - ``bill_omit``: out_trade_nos left out of bills; ``bill_amount``: ``{out_trade_no: fen}``
-      amounts written into bills instead of the paid ones.
+    - ``bill_omit``: out_trade_nos (payment lines) or out_refund_nos (refund lines) left out of
+      bills; ``bill_amount``: ``{out_trade_no or out_refund_no: fen}`` amounts written into bills
+      instead of the paid or refunded ones.
     """
 
     drop: int = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 import secrets
@@ -345,11 +346,14 @@ class WechatSim:
         for refund in refunds:
             assert refund.success_time is not None
             day = refund.success_time.astimezone(SHANGHAI)
-            if f"{day:%Y-%m-%d}" != bill_date:
+            if f"{day:%Y-%m-%d}" != bill_date or refund.out_refund_no in faults.bill_omit:
                 continue
             order = self.state.orders[("wechat", refund.out_trade_no)]
-            refund_total += refund.amount_fen
-            rows.append(self._line(day, order, "REFUND", order.amount_fen, refund))
+            billed = dataclasses.replace(
+                refund, amount_fen=faults.bill_amount.get(refund.out_refund_no, refund.amount_fen)
+            )
+            refund_total += billed.amount_fen
+            rows.append(self._line(day, order, "REFUND", order.amount_fen, billed))
         summary = f"`{len(rows)},`{yuan(paid_total)},`{yuan(refund_total)},`0.00,`0.00,`{yuan(paid_total)},`{yuan(refund_total)}"
         text = "\r\n".join(
             [

@@ -121,7 +121,7 @@ def test_an_unpaid_order_is_closed_at_its_deadline_and_cannot_be_paid_after(pay_
 
 
 def test_a_refund_whose_first_send_fails_succeeds_once_and_totals_drop_once(pay_stack, sim, on_stack):
-    from chalicelib.dal.payments import find_refund
+    from chalicelib.dal.refunds import find_refund
     from scripts.local_stack import local_token
 
     project = make_project(title="义诊")

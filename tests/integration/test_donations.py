@@ -187,7 +187,7 @@ def test_refund_takes_the_money_out_of_the_totals_once(client, aws, auth):
     assert read_totals(project.project_id).amount_fen == 0
     assert read_totals(project.project_id).donation_count == 0
     assert read_totals(project.project_id).donor_count == 0
-    from chalicelib.dal.payments import find_refund
+    from chalicelib.dal.refunds import find_refund
 
     refund = find_refund(donation_id)
     assert refund is not None and refund.status == "succeeded" and refund.amount_fen == 8800

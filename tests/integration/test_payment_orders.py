@@ -103,7 +103,7 @@ def test_an_abnormal_refund_notification_fails_the_refund_once_for_admins_to_see
     client, payments_env, provider_sim, wechat_keys, auth
 ):
     from chalicelib.dal.anomalies import open_anomalies
-    from chalicelib.dal.payments import find_refund
+    from chalicelib.dal.refunds import find_refund
     from chalicelib.logic.payments.refunds import RefundStillPending, send_refund
 
     # Given a paid WeChat donation, refunded by an admin and sent to WeChat Pay (PROCESSING)

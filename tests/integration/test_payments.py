@@ -314,7 +314,7 @@ def test_alipay_amount_mismatch_answers_fail(client, payments_env, alipay_keys):
 def test_wechat_and_alipay_refunds_store_the_built_provider_request(
     client, payments_env, wechat_keys, alipay_keys, auth
 ):
-    from chalicelib.dal.payments import find_refund
+    from chalicelib.dal.refunds import find_refund
 
     project = make_project()
     w = donate(client, project.project_id, gift(amount_fen=1234, channel="wechat"))

@@ -6,7 +6,7 @@ Exactly-once, in storage terms:
 - An imported donation's id is derived from (uploading charity, external
   reference) (``imported_donation_id``): the donation item *is* the dedupe key.
   Before writing a chunk the worker reads those ids (BatchGetItem,
-  ``dal.donations.existing_donations``); an existing item written by another
+  ``dal.donation_imports.existing_donations``); an existing item written by another
   row or another import is a duplicate.
 - Only one import of a charity runs at a time (``ImportLaneModel``, a lease
   taken with a conditional write), so nothing can write the same dedupe key

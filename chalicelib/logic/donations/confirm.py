@@ -5,6 +5,8 @@
 meet the provider-transaction condition and are answered with success; anything
 that cannot count (unknown donation, amount mismatch, expired, wrong channel)
 is refused and recorded as an anomaly for a platform admin to review.
+``settle_or_refund`` then refunds a payment that can never count (paid late, for
+an expired donation, or a second payment: ``logic.payments.strays``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from chalicelib.dal.anomalies import PaymentAnomalyModel
 from chalicelib.dal.donations import DonationModel, find_donation
 from chalicelib.dal.payments import Blocked, PaymentClaim
 from chalicelib.logic.donations.retry import MAX_ATTEMPTS, pause_before_retry
+from chalicelib.logic.payments.strays import refund_stray_payment
 from chalicelib.observability import logger, metrics
 from chalicelib.payments import PaymentNotice, ProviderReply, adapter_for
 
@@ -31,6 +34,7 @@ class Settled(StrEnum):
     PAID_TWICE = "paid_twice"  # the donation was paid by another transaction: acknowledged, for review
     REFUSED = "refused"
     NOT_A_PAYMENT = "not_a_payment"  # verified, but reports no payment (closed, waiting)
+    REFUNDED = "refunded"  # cannot count, and is being refunded automatically: acknowledged
 
 
 @dataclass(frozen=True)
@@ -53,13 +57,26 @@ def confirm_payment(
     adapter = adapter_for(provider, settings)
     now = now or utcnow()
     notice = adapter.verify_notification(headers, body, now)
-    settlement = settle(notice, now=now) if notice.succeeded else Settlement(Settled.NOT_A_PAYMENT, notice.state)
+    if notice.succeeded:
+        settlement = settle_or_refund(settings, notice, now=now)
+    else:
+        settlement = Settlement(Settled.NOT_A_PAYMENT, notice.state)
     logger.info(
         "payment notification",
         extra={"provider": provider, "donation_id": notice.donation_id, "settled": settlement.result.value},
     )
     reply = adapter.acknowledge() if settlement.acknowledged else adapter.refuse(settlement.reason)
     return settlement, reply
+
+
+def settle_or_refund(settings: Settings, notice: PaymentNotice, *, now: datetime) -> Settlement:
+    """``settle``; a payment that can never count is refunded automatically (REFUNDED)."""
+    settlement = settle(notice, now=now)
+    if settlement.result in (Settled.REFUSED, Settled.PAID_TWICE) and refund_stray_payment(
+        settings, notice, settlement.reason, now=now
+    ):
+        return Settlement(Settled.REFUNDED, settlement.reason)
+    return settlement
 
 
 def anomalies_to_review(limit: int = 100) -> list[PaymentAnomalyModel]:

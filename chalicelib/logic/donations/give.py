@@ -3,6 +3,8 @@ needs to start paying with the chosen provider."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from collections.abc import Mapping
 from datetime import timedelta
@@ -10,7 +12,9 @@ from typing import Any
 
 from chalicelib.clock import to_iso, utcnow
 from chalicelib.config import Settings
-from chalicelib.dal.donations import PENDING_SLOTS, DonationModel, save_new_donation
+from chalicelib.dal import idempotency
+from chalicelib.dal.donations import PENDING_SLOTS, DonationModel
+from chalicelib.dal.idempotency import Claimed
 from chalicelib.errors import BadRequest, Conflict, IdempotencyKeyReused, ValidationFailed
 from chalicelib.ids import new_id
 from chalicelib.logic.donations.project import ensure_accepting, project_snapshot
@@ -62,7 +66,7 @@ def _validate_gift(settings: Settings, body: Mapping[str, Any]) -> str | None:
     return normalized
 
 
-def _create(settings: Settings, request: Mapping[str, Any]) -> dict[str, Any]:
+def _create(settings: Settings, request: Mapping[str, Any], claim_id: str) -> dict[str, Any]:
     body, project_id, donor_sub = request["body"], request["project_id"], request.get("donor_sub")
     now = utcnow()
     phone = _validate_gift(settings, body)
@@ -113,42 +117,41 @@ def _create(settings: Settings, request: Mapping[str, Any]) -> dict[str, Any]:
         client_ip=request.get("client_ip") or "",
         now=now,
     )
-    save_new_donation(donation)
+    answer = {"donation": donation_view(donation, now=now), "payment": payment}
+    answer = json.loads(json.dumps(answer, ensure_ascii=False, default=str))  # exactly what a retry gets
+    idempotency.complete_with(claim_id, json.dumps(answer, ensure_ascii=False), donation)
     metrics.add_metric(name="DonationCreated", unit="Count", value=1)
-    return {"donation": donation_view(donation, now=now), "payment": payment}
+    return dict(answer)
 
 
 def payment_reference(donation: DonationModel) -> str:
     return encode_reference(donation.project_id, int(donation.shard), donation.donor_key)
 
 
-_idempotent_creators: dict[tuple[str, Settings], Any] = {}
+IDEMPOTENCY_KEPT_FOR = timedelta(hours=24)
 
 
-def _idempotent_create(settings: Settings) -> Any:
-    """``_create`` behind Powertools Idempotency, built once per table and settings."""
-    from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function  # noqa: PLC0415
+def _claim_id(request_key: str) -> str:
+    return "donations#" + hashlib.sha256(request_key.encode()).hexdigest()
 
-    from chalicelib.dal.idempotency import idempotency_persistence  # noqa: PLC0415
 
-    persistence = idempotency_persistence()
-    name = (persistence.table_name, settings)
-    if name not in _idempotent_creators:
-        config = IdempotencyConfig(
-            event_key_jmespath="key",
-            payload_validation_jmespath="[body, donor_sub]",
-            raise_on_no_idempotency_key=True,
-            expires_after_seconds=24 * 3600,
+def _payload_hash(request: Mapping[str, Any]) -> str:
+    """What a retry must repeat to get the first answer: the body and who gives."""
+    payload = json.dumps([request["body"], request.get("donor_sub")], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _answer_of(claimed: Claimed, validation: str) -> dict[str, Any]:
+    """A retried request: the first answer, or why there is none."""
+    record = claimed.record
+    assert record is not None
+    if record.validation != validation:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was used for a different donation", code="idempotency_key_reused"
         )
-
-        def create_donation_once(request: dict[str, Any]) -> dict[str, Any]:
-            return _create(settings, request)
-
-        wrapped = idempotent_function(
-            create_donation_once, data_keyword_argument="request", persistence_store=persistence, config=config
-        )
-        _idempotent_creators[name] = (wrapped, config)
-    return _idempotent_creators[name]
+    if record.status != idempotency.COMPLETED or not record.data:
+        raise Conflict("a request with this Idempotency-Key is in progress", code="idempotency_in_progress")
+    return dict(json.loads(record.data))
 
 
 def create_donation(
@@ -162,33 +165,34 @@ def create_donation(
     client_ip: str | None = None,
 ) -> dict[str, Any]:
     """Create a pending donation, once per ``Idempotency-Key``: the same key and body
-    return the first answer; the same key with another body is refused."""
-    from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415
-        IdempotencyAlreadyInProgressError,
-        IdempotencyValidationError,
-    )
-
+    return the first answer; the same key with another body is refused (422); while the
+    first request runs, a retry is told so (409). Two DynamoDB requests: the claim
+    (``PutItem``) and ONE transaction storing the donation and the answer
+    (``chalicelib.dal.idempotency``); a failed request gives its claim up."""
     if not idempotency_key or not idempotency_key.strip():
         raise BadRequest("send an Idempotency-Key header (a fresh UUID per donation)", code="idempotency_key_required")
     if len(idempotency_key) > 128:
         raise BadRequest("the Idempotency-Key is longer than 128 characters", code="idempotency_key_invalid")
-    request = {
+    request: dict[str, Any] = {
         "key": f"POST /projects/{project_id}/donations#{idempotency_key.strip()}",
         "project_id": project_id,
         "donor_sub": donor_sub,
         "body": dict(body),
         "client_ip": client_ip,
     }
-    create_once, config = _idempotent_create(settings)
+    now = utcnow()
+    claim_id, validation = _claim_id(request["key"]), _payload_hash(request)
+    # The claim of a request whose Lambda timed out can be taken again once that time is over.
+    until_ms = None
     if lambda_context is not None:
-        # Lets Powertools expire an in-progress record when this invocation times out,
-        # instead of blocking the key until the record's expiry.
-        config.register_lambda_context(lambda_context)
+        until_ms = int(now.timestamp() * 1000) + int(lambda_context.get_remaining_time_in_millis())
+    claimed = idempotency.claim(
+        claim_id, validation, now=now, keep_for=IDEMPOTENCY_KEPT_FOR, in_progress_until_ms=until_ms
+    )
+    if not claimed.ours:
+        return _answer_of(claimed, validation)
     try:
-        return dict(create_once(request=request))
-    except IdempotencyValidationError:
-        raise IdempotencyKeyReused(
-            "this Idempotency-Key was used for a different donation", code="idempotency_key_reused"
-        ) from None
-    except IdempotencyAlreadyInProgressError:
-        raise Conflict("a request with this Idempotency-Key is in progress", code="idempotency_in_progress") from None
+        return _create(settings, request, claim_id)
+    except BaseException:
+        idempotency.release(claim_id)
+        raise

@@ -12,10 +12,11 @@ from typing import Any
 
 from chalicelib.clock import to_iso, utcnow
 from chalicelib.config import Settings
-from chalicelib.dal import payments
+from chalicelib.dal import payments, refunds
 from chalicelib.dal.audit import record_status_change
 from chalicelib.dal.donations import DonationModel, find_donation
-from chalicelib.dal.payments import Blocked, RefundModel
+from chalicelib.dal.payments import Blocked
+from chalicelib.dal.refunds import DONATION_REFUND_PREFIX, RefundModel
 from chalicelib.errors import Conflict, InvalidTransition, NotFound
 from chalicelib.logic.donations.read import donation_view
 from chalicelib.logic.donations.retry import MAX_ATTEMPTS, pause_before_retry
@@ -58,7 +59,7 @@ def refund_donation(settings: Settings, donation_id: str, *, reason: str, actor:
 def _refund_item(settings: Settings, donation: DonationModel, *, reason: str, actor: str, now: datetime) -> RefundModel:
     """The refund record, with the request built for the donation's provider."""
     adapter = adapter_for(donation.channel, settings)
-    refund_id = f"RF{donation.donation_id}"
+    refund_id = f"{DONATION_REFUND_PREFIX}{donation.donation_id}"
     request = adapter.build_refund(
         RefundOrder(
             donation_id=donation.donation_id,
@@ -70,8 +71,9 @@ def _refund_item(settings: Settings, donation: DonationModel, *, reason: str, ac
         ),
         now,
     )
-    return RefundModel(
-        donation_id=donation.donation_id,
+    refund = RefundModel(
+        refund_key=donation.donation_id,
+        out_trade_no=donation.donation_id,
         refund_id=refund_id,
         provider=donation.channel,
         amount_fen=int(donation.amount_fen),
@@ -82,6 +84,9 @@ def _refund_item(settings: Settings, donation: DonationModel, *, reason: str, ac
         provider_request=json.dumps(request.as_dict(), ensure_ascii=False),
         created_at=to_iso(now),
     )
+    if refund.status == "succeeded":
+        refund.mark_succeeded_at(now)
+    return refund
 
 
 def _commit_refund(donation: DonationModel, refund: RefundModel, *, now: datetime) -> DonationModel | None:
@@ -107,10 +112,10 @@ def _commit_refund(donation: DonationModel, refund: RefundModel, *, now: datetim
 
 def _send_if_requested(settings: Settings, donation_id: str) -> None:
     """Hand a ``requested`` refund to the refund sender (the money leaves there, with retries)."""
-    record = payments.find_refund(donation_id)
+    record = refunds.find_refund(donation_id)
     if record is not None and record.status == "requested":
-        payments.enqueue_refund(settings, donation_id)
+        refunds.enqueue_refund(settings, donation_id)
 
 
 def refund_record(donation_id: str) -> RefundModel | None:
-    return payments.find_refund(donation_id)
+    return refunds.find_refund(donation_id)

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from chalicelib.clock import to_iso, utcnow
 from chalicelib.config import Settings
-from chalicelib.dal import donations, projects
+from chalicelib.dal import donation_imports, projects
 from chalicelib.dal.imports import checkpoints, jobs, rows
 from chalicelib.logic.imports.columns import HeaderMap
 from chalicelib.logic.imports.readers import Record
@@ -128,7 +128,7 @@ def import_chunk(
     now = utcnow()
     valid, rejected = _validate(chunk, layout, projects, now)
     counted, new, duplicates = _dedupe(settings, job, valid, chunk_index, to_iso(now), hash_key)
-    donations.put_imported_donations(settings, new)
+    donation_imports.put_imported_donations(settings, new)
     rows.put_rejected_rows(settings, job.import_id, rejected)
     commit = checkpoints.ChunkCommit(
         start_row=start_row,
@@ -175,7 +175,7 @@ def _dedupe(
     chunk_index: int,
     imported_at: str,
     hash_key: str,
-) -> tuple[list[ValidRow], list[donations.ImportedDonation], int]:
+) -> tuple[list[ValidRow], list[donation_imports.ImportedDonation], int]:
     """The rows to count, the donations to write, and how many rows were duplicates."""
     duplicates = 0
     candidates: dict[str, ValidRow] = {}
@@ -185,8 +185,8 @@ def _dedupe(
             duplicates += 1  # the same reference twice in this chunk
         else:
             candidates[donation_id] = row
-    existing = donations.existing_donations(settings, list(candidates))
-    new: list[donations.ImportedDonation] = []
+    existing = donation_imports.existing_donations(settings, list(candidates))
+    new: list[donation_imports.ImportedDonation] = []
     counted: list[ValidRow] = []
     for donation_id, row in candidates.items():
         writer = existing.get(donation_id)
@@ -212,8 +212,8 @@ def _counters(counted: list[ValidRow], chunk_index: int) -> dict[tuple[str, int]
 
 def _donation(
     donation_id: str, row: ValidRow, job: jobs.ImportModel, chunk_index: int, imported_at: str, hash_key: str
-) -> donations.ImportedDonation:
-    return donations.ImportedDonation(
+) -> donation_imports.ImportedDonation:
+    return donation_imports.ImportedDonation(
         donation_id=donation_id,
         project_id=row.project.project_id,
         org_id=row.project.org_id,

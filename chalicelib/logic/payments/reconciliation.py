@@ -9,7 +9,10 @@ that day and the refunds it sent:
   ``settle`` exactly once) and reported as ``recovered``; otherwise an anomaly.
 * ``missing_from_bill``: counted by gongyi, absent from the bill.
 * ``amount_differs``: in both, with different amounts.
-* ``refund_differs``: a refund line gongyi has no matching refund for.
+* a payment that could never count and was refunded automatically
+  (``logic.payments.strays``) is listed as ``stray_refunded``, not a difference;
+* refunds, both ways (``logic.payments.refund_matching``): ``refund_not_recorded``,
+  ``refund_amount_differs``, ``refund_missing_from_bill``.
 
 Every difference is an anomaly keyed (provider, transaction, kind), and the
 day's result item is overwritten with the same content: re-running a day adds
@@ -23,9 +26,11 @@ from typing import Any
 
 from chalicelib.clock import SHANGHAI, to_iso
 from chalicelib.config import Settings
-from chalicelib.dal import anomalies, payments, reconciliations
+from chalicelib.dal import anomalies, reconciliations, refunds
 from chalicelib.dal.donations import DonationModel, find_donation
-from chalicelib.logic.payments.sweeper import _settle_paid
+from chalicelib.dal.refunds import RefundModel
+from chalicelib.logic.payments.refund_matching import match_refunds
+from chalicelib.logic.payments.sweeper import settle_paid
 from chalicelib.payments import BillLine, ChannelUnavailable, adapter_for
 
 PROVIDERS = ("wechat", "alipay")
@@ -73,29 +78,37 @@ def _difference(provider: str, kind: str, line_or_donation: Any, detail: str, **
     return {"kind": kind, "transaction_id": transaction_id, "donation_id": line_or_donation.donation_id, **amounts}
 
 
+def _not_counted_that_day(settings: Settings, provider: str, line: BillLine, now: datetime) -> tuple[str, Any]:
+    """A bill payment gongyi did not count on the day: counted (another day or shard; the
+    donation), stray (refunded automatically), recovered now, or a difference."""
+    donation = find_donation(line.donation_id)
+    if donation is not None and donation.provider_txn_id == line.transaction_id:
+        return "counted", donation
+    if refunds.find_refund(RefundModel.stray_key(provider, line.transaction_id)) is not None:
+        return "stray", line.transaction_id
+    if donation is not None and donation.status == "pending" and _recover(settings, provider, donation, now):
+        return "recovered", line.donation_id
+    detail = "paid at the provider, not counted"
+    return "difference", _difference(provider, "paid_not_counted", line, detail, bill=line.amount_fen)
+
+
 def _match(settings: Settings, provider: str, day: date, lines: list[BillLine], now: datetime) -> dict[str, Any]:
     ours = _ours(settings, provider, day)
     differences: list[dict[str, Any]] = []
     recovered: list[str] = []
+    strays: list[str] = []
+    bins: dict[str, list[Any]] = {"stray": strays, "recovered": recovered, "difference": differences}
     seen: set[str] = set()
     paid_lines = [line for line in lines if line.kind == "payment"]
     for line in paid_lines:
         seen.add(line.transaction_id)
         donation = ours.get(line.transaction_id)
         if donation is None:
-            donation = find_donation(line.donation_id)  # counted on another day or shard?
-            if donation is not None and donation.provider_txn_id == line.transaction_id:
-                seen.add(line.transaction_id)
-            elif donation is not None and donation.status == "pending" and _recover(settings, provider, donation, now):
-                recovered.append(line.donation_id)
+            outcome, found = _not_counted_that_day(settings, provider, line, now)
+            if outcome != "counted":
+                bins[outcome].append(found)
                 continue
-            else:
-                differences.append(
-                    _difference(
-                        provider, "paid_not_counted", line, "paid at the provider, not counted", bill=line.amount_fen
-                    )
-                )
-                continue
+            donation = found
         if int(donation.amount_fen) != line.amount_fen:
             differences.append(
                 _difference(
@@ -118,35 +131,23 @@ def _match(settings: Settings, provider: str, day: date, lines: list[BillLine], 
                     ours=int(donation.amount_fen),
                 )
             )
-    refund_lines = [line for line in lines if line.kind == "refund"]
-    for line in refund_lines:
-        refund = payments.find_refund(line.donation_id)
-        if refund is None or int(refund.amount_fen) != line.amount_fen or refund.status == "failed":
-            differences.append(
-                _difference(
-                    provider,
-                    "refund_differs",
-                    line,
-                    "a refund in the bill that gongyi did not send, or of another amount",
-                    ours=int(refund.amount_fen) if refund else None,
-                    bill=line.amount_fen,
-                )
-            )
+    refund_result = match_refunds(provider, day, [line for line in lines if line.kind == "refund"])
+    differences += refund_result.pop("differences")
     return {
         "bill_payments": len(paid_lines),
         "bill_payments_fen": sum(line.amount_fen for line in paid_lines),
-        "bill_refunds": len(refund_lines),
-        "bill_refunds_fen": sum(line.amount_fen for line in refund_lines),
         "counted_payments": len(ours),
         "counted_payments_fen": sum(int(d.amount_fen) for d in ours.values()),
         "recovered": sorted(recovered),
+        "stray_refunded": sorted(strays),
+        **refund_result,
         "differences": sorted(differences, key=lambda d: (d["kind"], d["transaction_id"])),
     }
 
 
 def _recover(settings: Settings, provider: str, donation: DonationModel, now: datetime) -> bool:
     state = adapter_for(provider, settings).query_order(donation.donation_id, now)
-    return state.paid is not None and _settle_paid(state.paid, now) == "confirmed"
+    return state.paid is not None and settle_paid(settings, state.paid, now) == "confirmed"
 
 
 def reconciliation_of_day(day: str) -> dict[str, Any]:

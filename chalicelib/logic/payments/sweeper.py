@@ -10,7 +10,9 @@ queries each at its provider and
   when its news arrives late);
 * unpaid and within ``close_margin`` of its deadline (or past it) -> closed at
   the provider, then marked expired; a payment that slipped in before the close
-  (``ORDERPAID``) is settled instead.
+  (``ORDERPAID``) is settled instead;
+* paid, but too late to count (after the deadline) -> refunded automatically
+  (``logic.payments.strays``) and out of the index.
 
 Re-running is harmless: settled and expired donations leave the index, and
 ``settle`` answers a replay with DUPLICATE.
@@ -25,7 +27,7 @@ from chalicelib.clock import parse_iso, to_iso
 from chalicelib.config import Settings
 from chalicelib.dal.donations import DonationModel, DonationNotPending, mark_expired, pending_due
 from chalicelib.errors import DomainError
-from chalicelib.logic.donations.confirm import Settled, settle
+from chalicelib.logic.donations.confirm import Settled, settle_or_refund
 from chalicelib.logic.payments.ordering import time_call
 from chalicelib.observability import logger
 from chalicelib.payments import OrderState, PaymentNotice, adapter_for
@@ -49,9 +51,14 @@ def sweep_pending(
     return dict(outcomes)
 
 
-def _settle_paid(notice: PaymentNotice, now: datetime) -> str:
-    result = settle(notice, now=min(now, notice.paid_at))
-    return "confirmed" if result.result in (Settled.COUNTED, Settled.DUPLICATE) else f"refused_{result.reason}"
+def settle_paid(settings: Settings, notice: PaymentNotice, now: datetime) -> str:
+    """Settle a payment the provider reports, judged at its payment time; a stray one is refunded."""
+    result = settle_or_refund(settings, notice, now=min(now, notice.paid_at))
+    if result.result in (Settled.COUNTED, Settled.DUPLICATE):
+        return "confirmed"
+    if result.result is Settled.REFUNDED:
+        return "refunded"
+    return f"refused_{result.reason}"
 
 
 def _sweep_one(settings: Settings, donation: DonationModel, now: datetime, close_margin: timedelta) -> str:
@@ -63,13 +70,13 @@ def _sweep_one(settings: Settings, donation: DonationModel, now: datetime, close
     adapter = adapter_for(donation.channel, settings)
     state: OrderState = time_call(lambda: adapter.query_order(donation.donation_id, now))
     if state.paid is not None:
-        return _settle_paid(state.paid, now)
+        return settle_paid(settings, state.paid, now)
     assert donation.pay_by is not None
     if parse_iso(donation.pay_by) - now > close_margin:
         return "waiting"
     closed: OrderState = time_call(lambda: adapter.close_order(donation.donation_id, now))
     if closed.paid is not None:  # paid just before the close
-        return _settle_paid(closed.paid, now)
+        return settle_paid(settings, closed.paid, now)
     return _expire(donation.donation_id)
 
 
