@@ -91,7 +91,7 @@ def _send_the_refund(aws, provider_sim, donation_id: str) -> None:
     redelivery finds it done."""
     import app as chalice_app
     from chalicelib.dal.aws import aws_client
-    from chalicelib.dal.payments import find_refund
+    from chalicelib.dal.refunds import find_refund
 
     sqs = aws_client(aws, "sqs")
     url = sqs.get_queue_url(QueueName=aws.queue_name("refunds"))["QueueUrl"]
