@@ -250,3 +250,10 @@ def donations_by_phone_hash(phone_hash: str, *, limit: int = 200) -> list[Donati
         return []
     found = {d.donation_id: d for d in DonationModel.batch_get(list(dict.fromkeys(ids)))}
     return sorted(found.values(), key=lambda d: d.created_at, reverse=True)
+
+
+def donations_by_id(ids: list[str]) -> dict[str, DonationModel]:
+    """The donations that exist among ``ids`` (strongly consistent batch reads, 100 a call)."""
+    if not ids:
+        return {}
+    return {d.donation_id: d for d in DonationModel.batch_get(list(dict.fromkeys(ids)), consistent_read=True)}

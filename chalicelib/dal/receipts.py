@@ -202,6 +202,39 @@ def claim_number(settings: Settings, receipt: ReceiptModel, *, expected_last_seq
         raise CounterMoved("the receipt counter moved") from None
 
 
+# A transaction holds at most 100 actions: the counter + a paid check and a claim per donation.
+MAX_CLAIMS_PER_TRANSACTION = 49
+
+
+def claim_numbers(receipts: list[ReceiptModel], *, expected_last_seq: int) -> bool:
+    """Take numbers ``expected_last_seq + 1 ..`` for several donations of one charity and year
+    (``receipts`` in number order, all on one counter), in ONE transaction with the same three
+    conditions as ``claim_number`` for each; False when any fails (nothing written: the caller
+    numbers those donations one by one, which decides each case)."""
+    if not 0 < len(receipts) <= MAX_CLAIMS_PER_TRANSACTION:
+        raise ValueError(f"1 to {MAX_CLAIMS_PER_TRANSACTION} receipts a transaction, not {len(receipts)}")
+    counter_id, last = receipts[0].counter_id, receipts[-1].seq
+    try:
+        with TransactWrite(connection=connection_for(ReceiptModel)) as tx:
+            if expected_last_seq == 0:
+                tx.save(
+                    ReceiptCounterModel(counter_id, last_seq=last),
+                    condition=ReceiptCounterModel.counter_id.does_not_exist(),
+                )
+            else:
+                tx.update(
+                    ReceiptCounterModel(counter_id),
+                    actions=[ReceiptCounterModel.last_seq.set(last)],
+                    condition=ReceiptCounterModel.last_seq == expected_last_seq,
+                )
+            for receipt in receipts:
+                tx.condition_check(DonationModel, receipt.donation_id, condition=DonationModel.status == "paid")
+                tx.save(receipt, condition=ReceiptModel.donation_id.does_not_exist())
+    except TransactWriteError:
+        return False
+    return True
+
+
 def mark_issued(receipt: ReceiptModel, documents: dict[str, tuple[str, int]], issued_at: str) -> bool:
     """allocated -> issued with the documents' keys; False when the set was voided meanwhile."""
     try:

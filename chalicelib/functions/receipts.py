@@ -23,11 +23,19 @@ def _new_image(record: Any) -> dict[str, Any] | None:
 
 
 def issue_receipts(settings: Settings, event: Any) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
+
     from chalicelib.bootstrap import bootstrap
-    from chalicelib.logic.receipts.issuing import on_donation_change
+    from chalicelib.logic.receipts.issuing import number_batch, on_donation_change
 
     current = bootstrap()
-    return process_stream_batch(event, lambda record: str(on_donation_change(current, _new_image(record))))
+    raw = event.to_dict() if hasattr(event, "to_dict") else event
+    # The batch's paid donations numbered together first (one transaction per charity, not one
+    # each); then each record as usual, so a failure still retries only its own record.
+    numbered = number_batch(current, [_new_image(record) for record in DynamoDBStreamEvent(raw).records])
+    return process_stream_batch(
+        raw, lambda record: str(on_donation_change(current, _new_image(record), numbered=numbered))
+    )
 
 
 def render_receipts(settings: Settings, event: Any) -> dict[str, Any]:

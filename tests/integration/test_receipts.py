@@ -10,6 +10,7 @@ import pytest
 import requests
 from pypdf import PdfReader
 
+from chalicelib.dal.donations import DonationModel
 from chalicelib.dal.receipts import ReceiptCounterModel, ReceiptModel
 from chalicelib.dal.receipts import find_receipt as get_receipt
 from chalicelib.functions.receipts import ISSUER, RENDERER
@@ -274,3 +275,69 @@ def test_one_bad_record_fails_alone(client, aws, charity):
     # Then only the bad record is reported for retry, and the good one is numbered
     assert payload == {"batchItemFailures": [{"itemIdentifier": "1"}]}
     assert get_receipt(good.donation_id) is not None and get_receipt(orphan.donation_id) is None
+
+
+def _issuer_batch(client, donations) -> dict:
+    records = [stream_record(d, sequence=i) for i, d in enumerate(donations, start=1)]
+    return client.lambda_.invoke(ISSUER, stream_event(*records)).payload
+
+
+def test_a_stream_batch_is_numbered_in_one_transaction_per_charity_chunk(client, aws, charity, monkeypatch):
+    from chalicelib.dal import receipts as store
+
+    # Given a surge's stream batch: 60 paid gifts to two projects of one charity (one of them
+    # numbered already), 3 to another charity, and one refunded since its record was written
+    org, project = charity
+    second = make_project(org, title="乡村图书角")
+    other = make_project(make_org(name="上海市蓝天助学基金会"), title="助学计划")
+    ours = [make_donation(aws, project if i % 2 else second, amount_fen=100 + i) for i in range(60)]
+    theirs = [make_donation(aws, other, amount_fen=500 + i) for i in range(3)]
+    refunded = make_donation(aws, project, amount_fen=999)
+    ReceiptNumberAllocator(aws).allocate(ours[0], now=_now())
+    paid_image = DonationModel.from_raw_data(refunded.serialize())
+    refunded.update(actions=[DonationModel.status.set("refunded")])
+    batches, singles = [], []
+    real_batch, real_single = store.claim_numbers, store.claim_number
+    monkeypatch.setattr(store, "claim_numbers", lambda r, **kw: batches.append(len(r)) or real_batch(r, **kw))
+    monkeypatch.setattr(store, "claim_number", lambda *a, **kw: singles.append(1) or real_single(*a, **kw))
+
+    # When the issuer gets them as one batch, twice (a replay)
+    assert _issuer_batch(client, ours + theirs + [paid_image]) == {"batchItemFailures": []}
+    assert _issuer_batch(client, ours + theirs + [paid_image]) == {"batchItemFailures": []}
+
+    # Then: one transaction per charity chunk (49 numbers at most), none one by one
+    assert sorted(batches) == [3, 10, 49] and singles == []
+    # And each charity's numbers are 1..N, unique, gapless; the refunded gift has none
+    for donations in (ours, theirs):
+        receipts = [get_receipt(d.donation_id) for d in donations]
+        assert sorted(int(r.seq) for r in receipts) == list(range(1, len(donations) + 1))
+        assert len({r.number for r in receipts}) == len(donations)
+        assert ReceiptCounterModel.get(receipts[0].counter_id).last_seq == len(donations)
+    assert get_receipt(refunded.donation_id) is None
+
+
+def test_a_batch_whose_transaction_fails_is_numbered_one_by_one_without_a_gap(client, aws, charity, monkeypatch):
+    from chalicelib.dal import receipts as store
+
+    # Given a batch, and another issuer taking a number between our read of the counter and our write
+    _, project = charity
+    donations = [make_donation(aws, project, amount_fen=100 + i) for i in range(5)]
+    interloper = make_donation(aws, project, amount_fen=42)
+    real_read = store.read_last_seq
+    raced = []
+
+    def read_then_race(counter_id):
+        seen = real_read(counter_id)
+        if not raced:
+            raced.append(interloper)
+            ReceiptNumberAllocator(aws).allocate(interloper, now=_now())
+        return seen
+
+    monkeypatch.setattr(store, "read_last_seq", read_then_race)
+
+    # When
+    assert _issuer_batch(client, donations) == {"batchItemFailures": []}
+
+    # Then the batch transaction failed as a whole and each gift was numbered alone: 1..6, no gap
+    seqs = sorted(int(get_receipt(d.donation_id).seq) for d in [*donations, interloper])
+    assert seqs == list(range(1, 7))

@@ -22,7 +22,7 @@ from typing import Any
 from chalicelib.clock import SHANGHAI, parse_iso, to_iso, utcnow
 from chalicelib.config import Settings
 from chalicelib.dal import receipts as store
-from chalicelib.dal.donations import find_donation
+from chalicelib.dal.donations import donations_by_id, find_donation
 from chalicelib.logic.receipts.numbering import ReceiptNumberAllocator
 from chalicelib.observability import logger
 
@@ -46,17 +46,42 @@ def document_key(receipt: store.ReceiptModel, kind: str) -> str:
     return f"receipts/{receipt.org_id}/{receipt.number}/{kind}.pdf"
 
 
-def on_donation_change(settings: Settings, new_image: dict[str, Any] | None, *, now: datetime | None = None) -> str:
-    """React to one donations-stream record; returns what was done (for logs and tests)."""
+def _numberable(new_image: dict[str, Any] | None) -> bool:
+    return new_image is not None and new_image.get("status") == "paid" and new_image.get("channel") in PROVIDER_CHANNELS
+
+
+def number_batch(
+    settings: Settings, new_images: list[dict[str, Any] | None], *, now: datetime | None = None
+) -> set[str]:
+    """Number a stream batch's paid donations together (``allocate_many``); the ids numbered.
+    Each record then still goes through ``on_donation_change``, which skips these."""
+    ids = [str(image["donation_id"]) for image in new_images if image and _numberable(image)]
+    if len(set(ids)) < 2:
+        return set()
+    donations = list(donations_by_id(ids).values())
+    return ReceiptNumberAllocator(settings).allocate_many(donations, now=now or utcnow())
+
+
+def on_donation_change(
+    settings: Settings,
+    new_image: dict[str, Any] | None,
+    *,
+    now: datetime | None = None,
+    numbered: set[str] | frozenset[str] = frozenset(),
+) -> str:
+    """React to one donations-stream record; returns what was done (for logs and tests).
+    ``numbered``: donations the batch already numbered (``number_batch``)."""
     if not new_image:
         return "ignored"
-    donation_id, status, channel = new_image.get("donation_id"), new_image.get("status"), new_image.get("channel")
+    donation_id, status = new_image.get("donation_id"), new_image.get("status")
     now = now or utcnow()
     if status == "refunded":
         receipt = store.mark_void(str(donation_id), to_iso(now))
         return "voided" if receipt is not None else "nothing_to_void"
-    if status != "paid" or channel not in PROVIDER_CHANNELS:
+    if not _numberable(new_image):
         return "ignored"
+    if donation_id in numbered:
+        return "allocated"
     donation = find_donation(str(donation_id))
     if donation is None or donation.status != "paid":
         return "ignored"
