@@ -55,6 +55,7 @@ class TeamModel(GongyiModel):
     creator_sub = UnicodeAttribute()
     counter_shards = NumberAttribute()
     created_at = UnicodeAttribute()
+    request_digest = UnicodeAttribute(null=True)  # of the creating request (Idempotency-Key retries)
 
     by_project = TeamsByProject()
     by_enterprise = TeamsByEnterprise()
@@ -131,6 +132,7 @@ class EnterpriseModel(GongyiModel):
     invite_code = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    request_digest = UnicodeAttribute(null=True)  # of the creating request (Idempotency-Key retries)
 
     by_status = EnterprisesByStatus()
 

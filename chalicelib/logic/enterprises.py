@@ -12,8 +12,8 @@ from chalicelib.clock import to_iso, utcnow
 from chalicelib.dal import teams as store
 from chalicelib.dal.teams import EnterpriseMemberModel, EnterpriseModel
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.ids import new_id
 from chalicelib.logic.credit_code import is_valid_credit_code, normalize_credit_code
+from chalicelib.logic.keyed_creation import keyed_id, request_digest, require_same_request
 from chalicelib.privacy import is_mainland_mobile, mask_phone, normalize_phone
 
 
@@ -21,7 +21,8 @@ def is_member(enterprise_id: str, sub: str) -> bool:
     return store.is_member(enterprise_id, sub)
 
 
-def apply(principal: Principal, body: dict[str, Any]) -> EnterpriseModel:
+def apply(principal: Principal, body: dict[str, Any], *, idempotency_key: str | None = None) -> EnterpriseModel:
+    """A new application; a retry with the same ``Idempotency-Key`` (and body) returns it again."""
     code = normalize_credit_code(body["credit_code"])
     phone = normalize_phone(body["contact_phone"])
     problems = []
@@ -31,9 +32,10 @@ def apply(principal: Principal, body: dict[str, Any]) -> EnterpriseModel:
         problems.append({"field": "contact_phone", "code": "invalid_mobile", "message": "not a mainland mobile"})
     if problems:
         raise ValidationFailed("the application is not valid", details=problems)
+    enterprise_id = keyed_id(f"POST /enterprises|{principal.sub}", idempotency_key)
     now = to_iso(utcnow())
     enterprise = EnterpriseModel(
-        enterprise_id=new_id(),
+        enterprise_id=enterprise_id,
         name=body["name"].strip(),
         credit_code=code,
         contact_name=body["contact_name"].strip(),
@@ -42,8 +44,14 @@ def apply(principal: Principal, body: dict[str, Any]) -> EnterpriseModel:
         status="pending_review",
         created_at=now,
         updated_at=now,
+        request_digest=request_digest(body),
     )
-    store.save_new(enterprise)
+    try:
+        store.save_new(enterprise)
+    except store.AlreadyExists:
+        existing = get(enterprise_id)
+        require_same_request(existing.request_digest, str(enterprise.request_digest))
+        return existing
     return enterprise
 
 

@@ -13,14 +13,17 @@ from chalicelib.dal import teams as store
 from chalicelib.dal.projects import find_project
 from chalicelib.dal.teams import GiftCreditModel, TeamCounterModel, TeamModel
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.ids import new_id
+from chalicelib.logic.keyed_creation import keyed_id, request_digest, require_same_request
 from chalicelib.logic.matching.rules import Gift
 from chalicelib.privacy import mask_name
 
 TEAM_SHARDS = 8
 
 
-def create_team(principal: Principal, project_id: str, body: dict[str, Any]) -> TeamModel:
+def create_team(
+    principal: Principal, project_id: str, body: dict[str, Any], *, idempotency_key: str | None = None
+) -> TeamModel:
+    """A new team; a retry with the same ``Idempotency-Key`` (and body) returns the same team."""
     project = find_project(project_id)
     if project is None:
         raise NotFound(f"no project {project_id}", code="project_not_found")
@@ -34,7 +37,7 @@ def create_team(principal: Principal, project_id: str, body: dict[str, Any]) -> 
         )
     now = to_iso(utcnow())
     team = TeamModel(
-        team_id=new_id(),
+        team_id=keyed_id(f"POST /projects/{project_id}/teams|{principal.sub}", idempotency_key),
         project_id=project_id,
         enterprise_id=enterprise_id or None,
         title=body["title"].strip(),
@@ -44,8 +47,15 @@ def create_team(principal: Principal, project_id: str, body: dict[str, Any]) -> 
         creator_sub=principal.sub,
         counter_shards=TEAM_SHARDS,
         created_at=now,
+        request_digest=request_digest(body),
     )
-    store.save_new(team)
+    try:
+        store.save_new(team)
+    except store.AlreadyExists:
+        existing = store.find_team(team.team_id)
+        assert existing is not None
+        require_same_request(existing.request_digest, str(team.request_digest))
+        return existing
     return team
 
 

@@ -47,6 +47,7 @@ class MatchPoolModel(GongyiModel):
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    request_digest = UnicodeAttribute(null=True)  # of the creating request (Idempotency-Key retries)
 
     by_open = OpenPools()
 

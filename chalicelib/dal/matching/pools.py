@@ -68,7 +68,8 @@ def pools_for_targets(targets: list[str]) -> list[MatchPoolModel]:
     for target in targets:
         ids.extend(t.pool_id for t in MatchTargetModel.query(target))
     ids = sorted(dict.fromkeys(ids))
-    return sorted(MatchPoolModel.batch_get(ids), key=lambda p: p.pool_id) if ids else []
+    # Keyed ids (Idempotency-Key) are not time-ordered: order by creation time.
+    return sorted(MatchPoolModel.batch_get(ids), key=lambda p: (p.created_at, p.pool_id)) if ids else []
 
 
 def open_pools() -> Iterator[MatchPoolModel]:
