@@ -70,6 +70,8 @@ class EnterprisePage(EnterpriseSummary):
     teams: list[TeamSummary]
     members: list[MemberRow]
     member_donor_count: int
+    member_amount_fen: int = Field(description="members' confirmed gifts, less refunds")
+    member_donation_count: int
     pools: list[dict[str, Any]]
 
 

@@ -5,6 +5,9 @@ shards and counts it to its team; for a gift ``refunded``, returns both. Every s
 a conditional write keyed on the donation id: replays and duplicate records change
 nothing, and one bad record never repeats its neighbours (partial batch responses).
 
+``team_boards`` (gift-credits stream): refreshes the leaderboard snapshots of the groups a
+batch touched, once per group per batch (``logic/leaderboards``).
+
 ``match_rebalancer`` (every minute): moves budget between the shards of each open pool so
 none stays dry (``logic/matching/rebalance``); each move is a conditional transaction, so
 a replayed or overlapping run changes nothing it should not. Its failure destination (the
@@ -22,6 +25,7 @@ from chalicelib.functions import LambdaFunction, Schedule, Stream, Uses, process
 
 MATCHER = "gift_matcher"
 REBALANCER = "match_rebalancer"
+BOARDS = "team_boards"
 
 
 def match_gifts(settings: Settings, event: Any) -> dict[str, Any]:
@@ -32,6 +36,34 @@ def match_gifts(settings: Settings, event: Any) -> dict[str, Any]:
     return process_stream_batch(
         event, lambda record: on_donation_change(record.dynamodb.new_image if record.dynamodb else None)
     )
+
+
+def refresh_boards(settings: Settings, event: Any) -> dict[str, Any]:
+    """Each group a batch of credits touched gets its leaderboard refreshed once (with every
+    member the batch touched); a group whose refresh fails reports all its records for retry."""
+    from chalicelib.bootstrap import bootstrap
+    from chalicelib.logic.leaderboards import credited_groups, refresh_group
+
+    bootstrap()
+    from chalicelib.functions.fundflow import stream_images
+
+    raw = event.to_dict() if hasattr(event, "to_dict") else event
+    groups = credited_groups(new for _, new, _ in stream_images(raw))
+    refreshed: dict[str, bool] = {}
+
+    def refresh(record: Any) -> None:
+        image = record.dynamodb.new_image if record.dynamodb else None
+        group = str((image or {}).get("group_id") or "")
+        if group not in groups:
+            return
+        if group not in refreshed:
+            refreshed[group] = False
+            refresh_group(group, groups[group])
+            refreshed[group] = True
+        elif not refreshed[group]:
+            raise RuntimeError(f"refreshing {group} failed earlier in this batch")
+
+    return process_stream_batch(raw, refresh)
 
 
 def rebalance_pools(settings: Settings, event: Any) -> dict[str, Any]:
@@ -64,6 +96,13 @@ FUNCTIONS = [
                 "team-members",
             )
         ),
+    ),
+    LambdaFunction(
+        name=BOARDS,
+        trigger=Stream(table="team-credits", batch_size=500),
+        body=refresh_boards,
+        # Reads the members and team counters a batch touched (all of them to rebuild a board).
+        uses=Uses(tables=("team-boards",), reads=("team-credits", "team-members", "team-counters", "teams")),
     ),
     LambdaFunction(
         name=REBALANCER,

@@ -98,22 +98,25 @@ def join(principal: Principal, enterprise_id: str, invite_code: str) -> None:
 
 def page(enterprise_id: str, principal: Principal | None) -> dict[str, Any]:
     """The public page of an approved enterprise (its admin and platform admins see it pending too)."""
+    from chalicelib.logic.leaderboards import enterprise_teams_board  # noqa: PLC0415
     from chalicelib.logic.matching.pools import pool_summaries  # noqa: PLC0415
-    from chalicelib.logic.teams import leaderboard, top_teams  # noqa: PLC0415
+    from chalicelib.logic.teams import enterprise_totals, leaderboard, top_teams  # noqa: PLC0415
 
     enterprise = get(enterprise_id)
     is_admin = principal is not None and (principal.is_platform_admin or principal.sub == enterprise.applicant_sub)
     if enterprise.status != "approved" and not is_admin:
         raise NotFound(f"no enterprise {enterprise_id}", code="enterprise_not_found")
-    members, donors = leaderboard(f"enterprise#{enterprise_id}")
+    totals = enterprise_totals(enterprise_id)
     return {
         "enterprise_id": enterprise.enterprise_id,
         "name": enterprise.name,
         "credit_code": enterprise.credit_code,
         "status": enterprise.status,
         "contact_phone": mask_phone(enterprise.contact_phone),
-        "teams": top_teams(store.teams_of_enterprise(enterprise_id)),
-        "members": members,
-        "member_donor_count": donors,
+        "teams": top_teams(enterprise_teams_board(enterprise_id)),
+        "members": leaderboard(f"enterprise#{enterprise_id}"),
+        "member_donor_count": totals.donor_count,
+        "member_amount_fen": totals.amount_fen,
+        "member_donation_count": totals.donation_count,
         "pools": pool_summaries(enterprise_id),
     }
