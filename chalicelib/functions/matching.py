@@ -8,6 +8,9 @@ nothing, and one bad record never repeats its neighbours (partial batch response
 ``team_boards`` (gift-credits stream): refreshes the leaderboard snapshots of the groups a
 batch touched, once per group per batch (``logic/leaderboards``).
 
+``match_totals_published`` (matches stream): re-publishes the public totals snapshot of each
+project whose matched money changed, once per project per batch.
+
 ``match_rebalancer`` (every minute): moves budget between the shards of each open pool so
 none stays dry (``logic/matching/rebalance``); each move is a conditional transaction, so
 a replayed or overlapping run changes nothing it should not. Its failure destination (the
@@ -26,6 +29,7 @@ from chalicelib.functions import LambdaFunction, Schedule, Stream, Uses, process
 MATCHER = "gift_matcher"
 REBALANCER = "match_rebalancer"
 BOARDS = "team_boards"
+PUBLISHER = "match_totals_published"
 
 
 def match_gifts(settings: Settings, event: Any) -> dict[str, Any]:
@@ -66,6 +70,25 @@ def refresh_boards(settings: Settings, event: Any) -> dict[str, Any]:
     return process_stream_batch(raw, refresh)
 
 
+def publish_matched(settings: Settings, event: Any) -> dict[str, Any]:
+    """Each project whose matches changed in the batch gets its public totals snapshot
+    re-read once (the match is reserved after the gift's own donations record, so the
+    donations-stream refresh may have published before it). Refreshing is idempotent:
+    a failure reports the whole batch."""
+    from chalicelib.bootstrap import bootstrap
+    from chalicelib.functions.fundflow import whole_batch
+    from chalicelib.logic.matching.stream import projects_with_new_matches
+    from chalicelib.logic.projects.snapshots import refresh_public_snapshot
+
+    bootstrap()
+
+    def apply(changes: list[tuple[dict[str, Any] | None, dict[str, Any] | None]]) -> None:
+        for project_id in projects_with_new_matches(changes):
+            refresh_public_snapshot(project_id)
+
+    return whole_batch(event, apply)
+
+
 def rebalance_pools(settings: Settings, event: Any) -> dict[str, Any]:
     from chalicelib.bootstrap import bootstrap
     from chalicelib.logic.matching.rebalance import rebalance_open_pools
@@ -103,6 +126,13 @@ FUNCTIONS = [
         body=refresh_boards,
         # Reads the members and team counters a batch touched (all of them to rebuild a board).
         uses=Uses(tables=("team-boards",), reads=("team-credits", "team-members", "team-counters", "teams")),
+    ),
+    LambdaFunction(
+        name=PUBLISHER,
+        trigger=Stream(table="matches", batch_size=500),
+        body=publish_matched,
+        # Writes the public snapshot (``project_id#total`` in project-counters) from the shards.
+        uses=Uses(tables=("project-counters",), reads=("matches", "projects", "match-totals", "donations")),
     ),
     LambdaFunction(
         name=REBALANCER,

@@ -172,6 +172,18 @@ def move_cap(source: CapUse, target: CapUse, amount: int) -> bool:
     return True
 
 
+def matched_amounts(donation_ids: list[str]) -> dict[str, int]:
+    """What is matched to each of these gifts now (returned matches count 0), BatchGetItem
+    per 100 ids."""
+    ids = list(dict.fromkeys(donation_ids))
+    found: dict[str, int] = {}
+    for start in range(0, len(ids), 100):
+        for match in MatchModel.batch_get(ids[start : start + 100]):
+            if match.status == "matched":
+                found[match.donation_id] = int(match.amount_fen)
+    return found
+
+
 def matched_totals(project_ids: list[str], shards: dict[str, int]) -> dict[str, tuple[int, int]]:
     """(matched fen, matches) per project: the sum of its shards (one BatchGetItem)."""
     keys = [MatchTotalsModel.key(p, s) for p in project_ids for s in range(shards.get(p, 1))]
