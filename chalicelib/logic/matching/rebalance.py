@@ -51,7 +51,8 @@ def plan_moves(left: list[int]) -> list[tuple[int, int, int]]:
 class Rebalanced:
     pools: int = 0
     moves: int = 0
-    moved_fen: int = 0
+    moved_fen: int = 0  # budget
+    moved_cap_fen: int = 0  # per-project cap
     lost_races: int = 0
     pools_moved: list[str] = field(default_factory=list)
 
@@ -60,6 +61,7 @@ class Rebalanced:
             "pools": self.pools,
             "moves": self.moves,
             "moved_fen": self.moved_fen,
+            "moved_cap_fen": self.moved_cap_fen,
             "lost_races": self.lost_races,
             "pools_moved": self.pools_moved,
         }
@@ -93,6 +95,7 @@ def _rebalance_project_caps(pool: MatchPoolModel, project_id: str, done: Rebalan
         amount = min(amount, caps[source].available)
         if amount > 0 and store.move_cap(caps[source], caps[target], amount):
             done.moves += 1
+            done.moved_cap_fen += amount
         else:
             done.lost_races += 1
 
