@@ -71,11 +71,18 @@ class ExtendIn(BaseModel):
     response=PoolView,
     status=201,
     auth="required",
-    summary="Create a 配捐 match pool (platform admin, or an approved enterprise for its own pool)",
+    summary="Create a 配捐 match pool (platform admin, or an approved enterprise for its own pool; "
+    "Idempotency-Key accepted)",
     tags=TAGS,
+    extra_responses={
+        400: "Idempotency-Key longer than 128 characters (idempotency_key_invalid)",
+        422: "invalid, or Idempotency-Key reused with another body",
+    },
 )
 def create_pool(ctx: RequestContext) -> PoolView:
-    return PoolView.model_validate(logic.create_pool(ctx.require_principal(), ctx.body.model_dump()))
+    return PoolView.model_validate(
+        logic.create_pool(ctx.require_principal(), ctx.body.model_dump(), idempotency_key=ctx.header("Idempotency-Key"))
+    )
 
 
 @api_route(bp, "/match-pools/{pool_id}", "GET", response=PoolView, auth="none", summary="A match pool", tags=TAGS)

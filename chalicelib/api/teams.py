@@ -70,6 +70,8 @@ class EnterprisePage(EnterpriseSummary):
     teams: list[TeamSummary]
     members: list[MemberRow]
     member_donor_count: int
+    member_amount_fen: int = Field(description="members' confirmed gifts, less refunds")
+    member_donation_count: int
     pools: list[dict[str, Any]]
 
 
@@ -107,11 +109,17 @@ def _summary(enterprise: Any) -> EnterpriseSummary:
     response=TeamView,
     status=201,
     auth="required",
-    summary="Start a 一起捐 team for an online project (any signed-in donor)",
+    summary="Start a 一起捐 team for an online project (any signed-in donor; Idempotency-Key accepted)",
     tags=TAGS,
+    extra_responses={
+        400: "Idempotency-Key longer than 128 characters (idempotency_key_invalid)",
+        422: "invalid, or Idempotency-Key reused with another body",
+    },
 )
 def create_team(ctx: RequestContext, project_id: str) -> TeamView:
-    team = teams.create_team(ctx.require_principal(), project_id, ctx.body.model_dump())
+    team = teams.create_team(
+        ctx.require_principal(), project_id, ctx.body.model_dump(), idempotency_key=ctx.header("Idempotency-Key")
+    )
     return TeamView.model_validate(teams.team_view(team.team_id))
 
 
@@ -149,11 +157,17 @@ def get_team(ctx: RequestContext, team_id: str) -> TeamView:
     response=EnterpriseSummary,
     status=201,
     auth="required",
-    summary="Apply as a 爱心企业 (the applicant administers it)",
+    summary="Apply as a 爱心企业 (the applicant administers it; Idempotency-Key accepted)",
     tags=TAGS,
+    extra_responses={
+        400: "Idempotency-Key longer than 128 characters (idempotency_key_invalid)",
+        422: "invalid, or Idempotency-Key reused with another body",
+    },
 )
 def apply_enterprise(ctx: RequestContext) -> EnterpriseSummary:
-    return _summary(enterprises.apply(ctx.require_principal(), ctx.body.model_dump()))
+    return _summary(
+        enterprises.apply(ctx.require_principal(), ctx.body.model_dump(), idempotency_key=ctx.header("Idempotency-Key"))
+    )
 
 
 @api_route(

@@ -33,6 +33,7 @@ class ProjectCounterModel(GongyiModel):
     donation_count = NumberAttribute(default=0)
     donor_count = NumberAttribute(default=0)
     imported_fen = NumberAttribute(null=True)  # the part of amount_fen that came in by import (issue 16)
+    matched_fen = NumberAttribute(null=True)  # on the public snapshot only: 配捐 matched (issue 16)
     # The public snapshot item (``project_id#total``): when its shards were read, and the
     # first page of paid donations (serialized DonationModel items, newest first).
     as_of = NumberAttribute(null=True)
@@ -165,6 +166,8 @@ def write_snapshot(project_id: str, totals: Totals, as_of: int, recent: list[dic
         amount_fen=totals.amount_fen,
         donation_count=totals.donation_count,
         donor_count=totals.donor_count,
+        imported_fen=totals.imported_fen,
+        matched_fen=totals.matched_fen,
         as_of=as_of,
         recent=json.dumps(recent, ensure_ascii=False, separators=(",", ":")) if recent is not None else None,
     )
@@ -178,7 +181,13 @@ def write_snapshot(project_id: str, totals: Totals, as_of: int, recent: list[dic
 
 
 def _snapshot_totals(item: ProjectCounterModel) -> Totals:
-    return Totals(int(item.amount_fen or 0), int(item.donation_count or 0), int(item.donor_count or 0))
+    return Totals(
+        int(item.amount_fen or 0),
+        int(item.donation_count or 0),
+        int(item.donor_count or 0),
+        int(item.imported_fen or 0),
+        int(item.matched_fen or 0),
+    )
 
 
 def read_snapshot(project_id: str, shards: int) -> Totals:

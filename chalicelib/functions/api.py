@@ -32,7 +32,7 @@ API_USES = Uses(
         "ledger-entries", "ledger-events", "ledger-heads", "ledger-nodes", "ledger-state",
         # matching, teams, enterprises
         "match-pools", "match-budget", "match-caps", "match-targets", "match-totals", "matches",
-        "teams", "team-members", "team-counters", "team-credits", "enterprises", "enterprise-members",
+        "teams", "team-members", "team-counters", "team-credits", "team-boards", "enterprises", "enterprise-members",
     ),
     buckets=("documents_bucket", "imports_bucket", "receipts_bucket", "reports_bucket", "ledger_bucket:ledger/"),
     queues_send=("imports", "refunds"),

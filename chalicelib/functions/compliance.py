@@ -34,6 +34,7 @@ JOB_USES: dict[str, Uses] = {
     "certificates": Uses(tables=("job-runs", "orgs", "projects", "audit", *_NOTIFY)),
     "monthly_report": Uses(
         tables=("job-runs", "orgs", "projects", "feedback", "audit", "complaints", "donations"),
+        reads=("matches",),  # the 配捐 matched to each gift of the month (issue 16)
         buckets=("reports_bucket:self-check/",),
     ),
 }

@@ -12,8 +12,8 @@ from chalicelib.clock import to_iso, utcnow
 from chalicelib.dal import teams as store
 from chalicelib.dal.teams import EnterpriseMemberModel, EnterpriseModel
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.ids import new_id
 from chalicelib.logic.credit_code import is_valid_credit_code, normalize_credit_code
+from chalicelib.logic.keyed_creation import keyed_id, request_digest, require_same_request
 from chalicelib.privacy import is_mainland_mobile, mask_phone, normalize_phone
 
 
@@ -21,7 +21,8 @@ def is_member(enterprise_id: str, sub: str) -> bool:
     return store.is_member(enterprise_id, sub)
 
 
-def apply(principal: Principal, body: dict[str, Any]) -> EnterpriseModel:
+def apply(principal: Principal, body: dict[str, Any], *, idempotency_key: str | None = None) -> EnterpriseModel:
+    """A new application; a retry with the same ``Idempotency-Key`` (and body) returns it again."""
     code = normalize_credit_code(body["credit_code"])
     phone = normalize_phone(body["contact_phone"])
     problems = []
@@ -31,9 +32,10 @@ def apply(principal: Principal, body: dict[str, Any]) -> EnterpriseModel:
         problems.append({"field": "contact_phone", "code": "invalid_mobile", "message": "not a mainland mobile"})
     if problems:
         raise ValidationFailed("the application is not valid", details=problems)
+    enterprise_id = keyed_id(f"POST /enterprises|{principal.sub}", idempotency_key)
     now = to_iso(utcnow())
     enterprise = EnterpriseModel(
-        enterprise_id=new_id(),
+        enterprise_id=enterprise_id,
         name=body["name"].strip(),
         credit_code=code,
         contact_name=body["contact_name"].strip(),
@@ -42,8 +44,14 @@ def apply(principal: Principal, body: dict[str, Any]) -> EnterpriseModel:
         status="pending_review",
         created_at=now,
         updated_at=now,
+        request_digest=request_digest(body),
     )
-    store.save_new(enterprise)
+    try:
+        store.save_new(enterprise)
+    except store.AlreadyExists:
+        existing = get(enterprise_id)
+        require_same_request(existing.request_digest, str(enterprise.request_digest))
+        return existing
     return enterprise
 
 
@@ -90,22 +98,25 @@ def join(principal: Principal, enterprise_id: str, invite_code: str) -> None:
 
 def page(enterprise_id: str, principal: Principal | None) -> dict[str, Any]:
     """The public page of an approved enterprise (its admin and platform admins see it pending too)."""
+    from chalicelib.logic.leaderboards import enterprise_teams_board  # noqa: PLC0415
     from chalicelib.logic.matching.pools import pool_summaries  # noqa: PLC0415
-    from chalicelib.logic.teams import leaderboard, top_teams  # noqa: PLC0415
+    from chalicelib.logic.teams import enterprise_totals, leaderboard, top_teams  # noqa: PLC0415
 
     enterprise = get(enterprise_id)
     is_admin = principal is not None and (principal.is_platform_admin or principal.sub == enterprise.applicant_sub)
     if enterprise.status != "approved" and not is_admin:
         raise NotFound(f"no enterprise {enterprise_id}", code="enterprise_not_found")
-    members, donors = leaderboard(f"enterprise#{enterprise_id}")
+    totals = enterprise_totals(enterprise_id)
     return {
         "enterprise_id": enterprise.enterprise_id,
         "name": enterprise.name,
         "credit_code": enterprise.credit_code,
         "status": enterprise.status,
         "contact_phone": mask_phone(enterprise.contact_phone),
-        "teams": top_teams(store.teams_of_enterprise(enterprise_id)),
-        "members": members,
-        "member_donor_count": donors,
+        "teams": top_teams(enterprise_teams_board(enterprise_id)),
+        "members": leaderboard(f"enterprise#{enterprise_id}"),
+        "member_donor_count": totals.donor_count,
+        "member_amount_fen": totals.amount_fen,
+        "member_donation_count": totals.donation_count,
         "pools": pool_summaries(enterprise_id),
     }

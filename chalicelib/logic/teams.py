@@ -1,6 +1,6 @@
 """一起捐 teams: a donor's page for a project, its total, donors and member leaderboard;
 gifts through a team (and by an enterprise's employees) are counted by the donations
-stream, once per donation."""
+stream, once per donation; leaderboards are snapshots (``leaderboards``)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,19 @@ from chalicelib.dal import teams as store
 from chalicelib.dal.projects import find_project
 from chalicelib.dal.teams import GiftCreditModel, TeamCounterModel, TeamModel
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
-from chalicelib.ids import new_id
+from chalicelib.logic import leaderboards as boards
+from chalicelib.logic.keyed_creation import keyed_id, request_digest, require_same_request
 from chalicelib.logic.matching.rules import Gift
 from chalicelib.privacy import mask_name
 
 TEAM_SHARDS = 8
+ENTERPRISE_SHARDS = 8
 
 
-def create_team(principal: Principal, project_id: str, body: dict[str, Any]) -> TeamModel:
+def create_team(
+    principal: Principal, project_id: str, body: dict[str, Any], *, idempotency_key: str | None = None
+) -> TeamModel:
+    """A new team; a retry with the same ``Idempotency-Key`` (and body) returns the same team."""
     project = find_project(project_id)
     if project is None:
         raise NotFound(f"no project {project_id}", code="project_not_found")
@@ -34,7 +39,7 @@ def create_team(principal: Principal, project_id: str, body: dict[str, Any]) -> 
         )
     now = to_iso(utcnow())
     team = TeamModel(
-        team_id=new_id(),
+        team_id=keyed_id(f"POST /projects/{project_id}/teams|{principal.sub}", idempotency_key),
         project_id=project_id,
         enterprise_id=enterprise_id or None,
         title=body["title"].strip(),
@@ -44,8 +49,17 @@ def create_team(principal: Principal, project_id: str, body: dict[str, Any]) -> 
         creator_sub=principal.sub,
         counter_shards=TEAM_SHARDS,
         created_at=now,
+        request_digest=request_digest(body),
     )
-    store.save_new(team)
+    try:
+        store.save_new(team)
+    except store.AlreadyExists:
+        existing = store.find_team(team.team_id)
+        assert existing is not None
+        require_same_request(existing.request_digest, str(team.request_digest))
+        return existing
+    # On its project's (and enterprise's) board from the start, at 0: one write per new team.
+    boards.refresh_teams([team])
     return team
 
 
@@ -59,30 +73,39 @@ def team_for_gift(team_id: str, project_id: str) -> None:
         )
 
 
-def _member_view(member: Any) -> dict[str, Any]:
-    name = "爱心人士" if member.anonymous or not member.donor_name else mask_name(member.donor_name)
-    return {"donor": name, "amount_fen": int(member.amount_fen), "donation_count": int(member.donation_count)}
+def _member_view(row: list[Any]) -> dict[str, Any]:
+    _key, amount, count, _changes, donor_name, anonymous = row
+    name = "爱心人士" if anonymous or not donor_name else mask_name(donor_name)
+    return {"donor": name, "amount_fen": int(amount), "donation_count": int(count)}
 
 
-def leaderboard(group_id: str, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
-    """Members who gave, most first (ties: more gifts, then earlier key), and how many donors."""
-    members = [m for m in store.members_of(group_id) if int(m.amount_fen or 0) > 0]
-    members.sort(key=lambda m: (-int(m.amount_fen), -int(m.donation_count), m.member_key))
-    return [_member_view(m) for m in members[:limit]], len(members)
+def leaderboard(group_id: str) -> list[dict[str, Any]]:
+    """Members who gave, most first (ties: more gifts, then member key), from the group's
+    snapshot (one GetItem, however many members)."""
+    rows, floor, _ = store.find_board(group_id, consistent=False)
+    return [_member_view(r) for r in boards.top_rows(rows, floor, boards.SHOWN_MEMBERS) if int(r[1]) > 0]
+
+
+def _team_counter_keys(team: TeamModel) -> list[str]:
+    return [TeamCounterModel.key(team.team_id, s) for s in range(int(team.counter_shards))]
+
+
+def enterprise_totals(enterprise_id: str) -> store.GroupTotals:
+    keys = [TeamCounterModel.enterprise_key(enterprise_id, s) for s in range(ENTERPRISE_SHARDS)]
+    return store.group_totals({enterprise_id: keys})[enterprise_id]
 
 
 def team_view(team_id: str) -> dict[str, Any]:
     team = store.find_team(team_id)
     if team is None:
         raise NotFound(f"no team {team_id}", code="team_not_found")
-    amount, count = store.team_totals([team])[team.team_id]
-    board, donors = leaderboard(f"team#{team_id}")
+    totals = store.group_totals({team_id: _team_counter_keys(team)})[team_id]
     return {
-        **_summary(team, amount, count),
+        **_summary(team, totals.amount_fen, totals.donation_count),
         "story": team.story,
         "cover_key": team.cover_key,
-        "donor_count": donors,
-        "leaderboard": board,
+        "donor_count": totals.donor_count,
+        "leaderboard": leaderboard(f"team#{team_id}"),
     }
 
 
@@ -99,17 +122,18 @@ def _summary(team: TeamModel, amount: int, count: int) -> dict[str, Any]:
     }
 
 
-def top_teams(teams: list[TeamModel], limit: int = 20) -> list[dict[str, Any]]:
-    totals = store.team_totals(teams)
-    rows = [_summary(t, *totals[t.team_id]) for t in teams]
-    rows.sort(key=lambda r: (-r["amount_fen"], r["created_at"]))
-    return rows[:limit]
+def top_teams(board_key: str) -> list[dict[str, Any]]:
+    """The top teams from a snapshot (one GetItem, and one BatchGetItem for their pages)."""
+    rows, floor, _ = store.find_board(board_key, consistent=False)
+    top = boards.top_rows(rows, floor, boards.SHOWN_TEAMS)
+    teams = store.teams_by_id([str(r[0]) for r in top])
+    return [_summary(teams[r[0]], int(r[1]), int(r[2])) for r in top if r[0] in teams]
 
 
 def project_top_teams(project_id: str) -> list[dict[str, Any]]:
     if find_project(project_id) is None:
         raise NotFound(f"no project {project_id}", code="project_not_found")
-    return top_teams(store.teams_of_project(project_id))
+    return top_teams(boards.project_board(project_id))
 
 
 def _member_key(gift: Gift) -> str:
@@ -146,6 +170,7 @@ def credit_enterprise_gift(gift: Gift, image: dict[str, Any]) -> str:
             credit_key=f"enterprise#{enterprise_id}#{gift.donation_id}",
             group_id=f"enterprise#{enterprise_id}",
             member_key=f"sub:{gift.donor_sub}",
+            counter_key=TeamCounterModel.enterprise_key(enterprise_id, random.randrange(ENTERPRISE_SHARDS)),
             amount_fen=gift.amount_fen,
             status="credited",
         )

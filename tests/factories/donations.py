@@ -25,8 +25,10 @@ def make_donation(
     channel: str = "sandbox",
     status: str = "paid",
     paid_at: datetime | None = None,
+    team_id: str | None = None,
 ) -> DonationModel:
-    """A saved donation to ``project`` (paid now unless told otherwise), on counter shard 0."""
+    """A saved donation to ``project`` (paid now unless told otherwise), on counter shard 0;
+    with ``team_id``, given through that team (一起捐) by the signed-in ``donor_sub``."""
     moment = paid_at or utcnow()
     shard = 0
     donation = DonationModel(
@@ -45,6 +47,8 @@ def make_donation(
         status=status,
         created_at=to_iso(moment - timedelta(seconds=5)),
         paid_at=to_iso(moment) if status in ("paid", "refunded") else None,
+        team_id=team_id,
+        donor_key=f"sub:{donor_sub}" if team_id else None,
     )
     donation.save()
     return donation

@@ -29,6 +29,8 @@ from tests.factories import gift, make_donation, make_org, make_project
 from tests.iam import enforcement
 from tests.iam.policy import Arns, Request, allowed, denied, requests_of
 from tests.iam.recorder import API_FUNCTION, RECORDER
+from tests.integration.test_matching_surge import make_pool
+from tests.integration.test_team_boards import TEAM
 from tests.support import approved_org_via_api, declare, online_project_via_api, upload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,8 +172,15 @@ def run_every_function(client, auth, aws, provider_sim) -> None:
     # The outbox: a stored notice, for the deliverer to publish.
     notify_once(recipient="platform", dedupe_key="iam-journey", kind="notice", message="IAM 旅程")
     # Stream consumers and the import worker, as Lambda would invoke them.
+    # 配捐 and 一起捐: a pool matching the project and a gift through a team (the matcher records
+    # the match and credits the team: match_totals_published and team_boards consume those).
     project = make_project(make_org())
-    make_donation(aws, project)
+    make_pool(project.project_id)
+    team = client.http.post(
+        f"/projects/{project.project_id}/teams", headers=auth("donor", sub="captain-iam"), body=json.dumps(TEAM)
+    )
+    assert team.status_code == 201, team.body
+    make_donation(aws, project, team_id=team.json_body["team_id"], donor_sub="donor-team-iam")
     _drain(pump)
     # Fund flow on the credited project, then the ledger sequencers consume it.
     _move_funds(client, auth, aws, project)

@@ -7,8 +7,8 @@ from typing import Any
 
 from chalicelib.clock import to_iso, utcnow
 from chalicelib.dal.matching import MatchPoolModel
-from chalicelib.dal.teams import EnterpriseModel, TeamModel
-from chalicelib.functions.matching import match_gifts
+from chalicelib.dal.teams import EnterpriseModel, GiftCreditModel, TeamModel
+from chalicelib.functions.matching import match_gifts, refresh_boards
 from chalicelib.logic.matching.stream import forget_cached_pools
 from tests.factories.donations import make_donation
 from tests.factories.orgs import credit_code
@@ -38,9 +38,17 @@ def post(client: Any, path: str, body: Any, headers: dict[str, str] | None = Non
 
 
 def deliver(settings: Any, *donations: Any) -> None:
+    """The donations stream to the matcher, then the gift-credits stream to the leaderboards."""
     forget_cached_pools()
     records = [stream_record(d, None, event_name="MODIFY") for d in donations]
     assert match_gifts(settings, stream_event(*records)) == {"batchItemFailures": []}
+    feed_credits(settings)
+
+
+def feed_credits(settings: Any) -> None:
+    credits = [stream_record(c, None, event_name="MODIFY") for c in GiftCreditModel.scan()]  # tests only
+    if credits:
+        assert refresh_boards(settings, stream_event(*credits)) == {"batchItemFailures": []}
 
 
 def pools_stored() -> int:
@@ -217,4 +225,5 @@ def test_enterprise_apply_approve_join_and_its_own_pool(client: Any, auth: Any, 
 
     page = client.http.get(f"/enterprises/{eid}").json_body
     assert [(m["donor"], m["amount_fen"]) for m in page["members"]] == [("钱**", 4_000)]
+    assert (page["member_amount_fen"], page["member_donation_count"], page["member_donor_count"]) == (4_000, 1, 1)
     assert [p["pool_id"] for p in page["pools"]] == [pool["pool_id"]]

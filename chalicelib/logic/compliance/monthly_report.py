@@ -14,16 +14,19 @@ whole population, so this is the one job whose reads grow with the platform
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
 from chalicelib.dal.audit import audit_of_month
 from chalicelib.dal.compliance import put_report_files
 from chalicelib.dal.compliance.month_records import complaints_of_month, feedback_of_month, paid_donations_of_month
+from chalicelib.dal.matching import matched_amounts
 from chalicelib.dal.orgs import approved_orgs
 from chalicelib.dal.projects import count_projects_by_status
 from chalicelib.logic.compliance.calendar import month_bounds
 from chalicelib.logic.compliance.report_figures import (
+    IMPORT_CHANNEL,
     CertificateFacts,
     CharityFacts,
     ComplaintFacts,
@@ -75,10 +78,26 @@ def gather(month: str, ctx: JobContext) -> dict[str, Any]:
         ],
         # A generator, consumed once by ``donation_totals``: the month's gifts stream through
         # page by page (memory holds one Query page and the per-project sums, never the gifts).
-        "donations": (
-            DonationFacts(d.project_id, d.channel, int(d.amount_fen)) for d in paid_donations_of_month(month, meter)
-        ),
+        "donations": donation_facts(paid_donations_of_month(month, meter)),
     }
+
+
+def donation_facts(donations: Iterable[Any], chunk: int = 100) -> Iterator[DonationFacts]:
+    """Each gift with the 配捐 matched to it (one BatchGetItem on the matches per 100 online
+    gifts; imported gifts are never matched), still one page of gifts in memory at a time."""
+    page: list[Any] = []
+    for donation in donations:
+        page.append(donation)
+        if len(page) == chunk:
+            yield from _with_matches(page)
+            page = []
+    yield from _with_matches(page)
+
+
+def _with_matches(page: list[Any]) -> Iterator[DonationFacts]:
+    matched = matched_amounts([d.donation_id for d in page if d.channel != IMPORT_CHANNEL])
+    for d in page:
+        yield DonationFacts(d.project_id, d.channel, int(d.amount_fen), matched.get(d.donation_id, 0))
 
 
 def build_monthly_report(ctx: JobContext) -> dict[str, Any]:

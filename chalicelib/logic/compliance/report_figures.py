@@ -56,11 +56,15 @@ class ComplaintFacts:
     answered_on_time: bool | None
 
 
+IMPORT_CHANNEL = "import"  # donations brought in by the import worker (offline channels)
+
+
 @dataclass(frozen=True)
 class DonationFacts:
     project_id: str
     channel: str
     amount_fen: int
+    matched_fen: int = 0  # 配捐 matched to this gift (issue 16), on top of amount_fen
 
 
 CERTIFICATE_KINDS = ("registration", "fundraising")
@@ -150,19 +154,37 @@ def complaint_figures(complaints: Iterable[ComplaintFacts], report_time: str) ->
     return {"received": len(items), **counts, "items": items}
 
 
+def _split(online: int, imported: int, matched: int) -> dict[str, int]:
+    """Online / imported (offline) / matched, and their sum (公益宝-style footnotes)."""
+    return {
+        "online_fen": online,
+        "imported_fen": imported,
+        "matched_fen": matched,
+        "total_with_matched_fen": online + imported + matched,
+    }
+
+
 def donation_totals(donations: Iterable[DonationFacts]) -> dict[str, Any]:
     by_project: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_channel: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_pair: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    split: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # project -> online, imported, matched
     for d in donations:
         for bucket in (by_project[d.project_id], by_channel[d.channel], by_pair[(d.project_id, d.channel)]):
             bucket[0] += int(d.amount_fen)
             bucket[1] += 1
+        parts = split[d.project_id]
+        parts[1 if d.channel == IMPORT_CHANNEL else 0] += int(d.amount_fen)
+        parts[2] += int(d.matched_fen)
     return {
         "total_fen": sum(v[0] for v in by_channel.values()),
         "count": sum(v[1] for v in by_channel.values()),
+        **_split(*(sum(parts[i] for parts in split.values()) for i in range(3))),
         "by_channel": [{"channel": k, "total_fen": v[0], "count": v[1]} for k, v in sorted(by_channel.items())],
-        "by_project": [{"project_id": k, "total_fen": v[0], "count": v[1]} for k, v in sorted(by_project.items())],
+        "by_project": [
+            {"project_id": k, "total_fen": v[0], "count": v[1], **_split(*split[k])}
+            for k, v in sorted(by_project.items())
+        ],
         "by_project_and_channel": [
             {"project_id": p, "channel": c, "total_fen": v[0], "count": v[1]} for (p, c), v in sorted(by_pair.items())
         ],

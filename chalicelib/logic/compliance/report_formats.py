@@ -109,6 +109,22 @@ def to_csv(report: dict[str, Any]) -> bytes:
     )
     _section(
         writer,
+        "donations_by_project",
+        ["project_id", "count", "online_fen", "imported_fen", "matched_fen", "total_with_matched_fen"],
+        [
+            [
+                i["project_id"],
+                i["count"],
+                i["online_fen"],
+                i["imported_fen"],
+                i["matched_fen"],
+                i["total_with_matched_fen"],
+            ]
+            for i in report["donations"]["by_project"]
+        ],
+    )
+    _section(
+        writer,
         "donations_by_channel",
         ["channel", "total_fen", "count"],
         [[i["channel"], i["total_fen"], i["count"]] for i in report["donations"]["by_channel"]],
@@ -156,7 +172,7 @@ th{background:#f3f3f3}.bad{color:#b00020}.ok{color:#1b5e20}
 </table>
 <h2>捐赠统计</h2>
 {% set d = r.donations %}
-<p>共 {{ d.count }} 笔，{{ yuan(d.total_fen) }}</p>
+<p>共 {{ d.count }} 笔，{{ yuan(d.total_fen) }}：线上 {{ yuan(d.online_fen) }}，线下导入 {{ yuan(d.imported_fen) }}；另有配捐 {{ yuan(d.matched_fen) }}，合计 {{ yuan(d.total_with_matched_fen) }}</p>
 <table><tr><th>项目</th><th>渠道</th><th>笔数</th><th>金额</th></tr>
 {% for i in d.by_project_and_channel %}<tr><td>{{ i.project_id }}</td><td>{{ i.channel }}</td><td>{{ i.count }}</td><td>{{ yuan(i.total_fen) }}</td></tr>{% endfor %}
 </table>

@@ -12,7 +12,7 @@ from chalicelib.dal.campaigns import members_of
 from chalicelib.dal.matching import MatchPoolModel
 from chalicelib.dal.projects import find_project
 from chalicelib.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from chalicelib.ids import new_id
+from chalicelib.logic.keyed_creation import keyed_id, request_digest, require_same_request
 from chalicelib.logic.matching.rules import parse_window
 
 DEFAULT_SHARDS = 16
@@ -63,9 +63,11 @@ def _targets(project_ids: list[str], campaign_ids: list[str]) -> list[str]:
     return [f"project:{p}" for p in dict.fromkeys(projects)]
 
 
-def create_pool(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
+def create_pool(principal: Principal, body: dict[str, Any], *, idempotency_key: str | None = None) -> dict[str, Any]:
+    """A new pool; a retry with the same ``Idempotency-Key`` (and body) returns the same pool."""
     enterprise_id = body.get("enterprise_id")
     _authorize_create(principal, enterprise_id)
+    pool_id = keyed_id(f"POST /match-pools|{principal.sub}", idempotency_key)
     windows = _windows(body["windows"])
     targets = _targets(body.get("project_ids") or [], body.get("campaign_ids") or [])
     if not targets:
@@ -77,7 +79,7 @@ def create_pool(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
         targets.append(f"enterprise:{enterprise_id}")
     now = to_iso(utcnow())
     pool = MatchPoolModel(
-        pool_id=new_id(),
+        pool_id=pool_id,
         funder=body["funder"].strip(),
         enterprise_id=enterprise_id or None,
         budget_fen=int(body["budget_fen"]),
@@ -94,9 +96,12 @@ def create_pool(principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
         created_by=principal.sub,
         created_at=now,
         updated_at=now,
+        request_digest=request_digest(body),
     )
     try:
         store.create_pool(pool, targets)
+    except store.PoolExists:
+        require_same_request(_pool(pool_id).request_digest, str(pool.request_digest))
     except ValueError as exc:
         raise ValidationFailed(
             str(exc), details=[{"field": "project_ids", "code": "too_many", "message": str(exc)}]

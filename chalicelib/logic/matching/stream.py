@@ -14,6 +14,7 @@ from chalicelib.logic.matching.reserve import match_gift, return_gift_match
 from chalicelib.logic.matching.rules import Gift, PoolRules, parse_window
 
 POOL_CACHE_SECONDS = 10.0
+IMPORTED = "import"  # the channel of imported donations
 _pools: dict[str, tuple[float, list[PoolRules]]] = {}
 
 
@@ -74,6 +75,17 @@ def match_paid_gift(gift: Gift) -> str:
     return "not_matched"
 
 
+def projects_with_new_matches(changes: list[tuple[dict[str, Any] | None, dict[str, Any] | None]]) -> list[str]:
+    """Projects whose matched money changed in these matches-stream (new, old) images: a match
+    reserved or returned (a ``void`` entry changes nothing)."""
+    projects: dict[str, None] = {}
+    for new, old in changes:
+        status = (new or {}).get("status")
+        if status in ("matched", "returned") and status != (old or {}).get("status"):
+            projects[str((new or {})["project_id"])] = None
+    return list(projects)
+
+
 def on_donation_change(new_image: dict[str, Any] | None) -> str:
     """React to one donations-stream record (matching and teams); returns what was done."""
     if not new_image:
@@ -82,6 +94,10 @@ def on_donation_change(new_image: dict[str, Any] | None) -> str:
     from chalicelib.logic import teams  # noqa: PLC0415
 
     if status == "paid" and new_image.get("paid_at"):
+        if new_image.get("channel") == IMPORTED:
+            # Offline gifts brought in by import are disclosed as imported, never matched:
+            # matching rewards gifts made online in the matched hours.
+            return "imported_not_matched"
         gift = gift_of(new_image)
         done = [match_paid_gift(gift), teams.credit_enterprise_gift(gift, new_image)]
         if new_image.get("team_id"):

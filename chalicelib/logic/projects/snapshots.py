@@ -1,7 +1,8 @@
 """The public snapshot of a project: totals and the first page of paid donations.
 
-Refreshed by the donations-stream consumer (``search_refresh_raised``) once per
-project per batch, from a consistent read of every counter shard and every
+Refreshed by the donations-stream consumer (``search_refresh_raised``) and, for the
+配捐 matched (reserved after the gift's own record), by the matches-stream consumer
+(``match_totals_published``), once per project per batch, from a consistent read of every counter shard and every
 ``by_project_shard`` partition; read by public GETs with one eventually consistent
 GetItem, whatever the project's number of shards. A refresh is idempotent and
 replay-safe: the snapshot records when its shards were read, and an older read
