@@ -50,6 +50,25 @@ def _project_caps(rules: PoolRules, gift: Gift) -> list[CapUse]:
     return [CapUse(key, left.get(key), allowances[s]) for s, key in enumerate(keys)]
 
 
+def _match_entry(
+    rules: PoolRules, gift: Gift, shard: int, amount: int, donor: CapUse | None, project: CapUse | None
+) -> MatchModel:
+    """The gift's match entry, reserving ``amount`` from budget shard ``shard``."""
+    return MatchModel(
+        donation_id=gift.donation_id,
+        pool_id=rules.pool_id,
+        shard=shard,
+        project_id=gift.project_id,
+        totals_shard=gift.shard,
+        donor_cap_key=donor.cap_key if donor else None,
+        project_cap_key=project.cap_key if project else None,
+        gift_fen=gift.amount_fen,
+        amount_fen=amount,
+        status="matched",
+        matched_at=to_iso(utcnow()),
+    )
+
+
 def match_gift(rules: PoolRules, gift: Gift) -> int | None:
     """Reserve ``gift``'s match from ``rules``' pool. Returns the matched fen (0: nothing to
     match: not eligible, a cap or the budget is exhausted), or None when the gift already has
@@ -85,19 +104,7 @@ def match_gift(rules: PoolRules, gift: Gift) -> int | None:
             limit.pop(shard, None)
             continue
         result = store.reserve_match(
-            MatchModel(
-                donation_id=gift.donation_id,
-                pool_id=rules.pool_id,
-                shard=shard,
-                project_id=gift.project_id,
-                totals_shard=gift.shard,
-                donor_cap_key=donor.cap_key if donor else None,
-                project_cap_key=project.cap_key if project else None,
-                gift_fen=gift.amount_fen,
-                amount_fen=amount,
-                status="matched",
-                matched_at=to_iso(utcnow()),
-            ),
+            _match_entry(rules, gift, shard, amount, donor, project),
             caps=[c for c in (donor, project) if c is not None],
             donation_shard=gift.shard,
         )
