@@ -48,17 +48,30 @@ def test_donor_searches_gives_pays_and_downloads_a_receipt(journey, docs_image):
     j.shot("project")
     docs_image(page, "console-project-phone.png", PHONE)
 
-    # And gives ¥88.80 with a message, through the sandbox
+    # And gives ¥88.80 with a message, by WeChat Native: the console shows the order's QR code
     page.get_by_role("link", name="我要捐款").click()
     page.get_by_label("其他金额").fill("88.8")
     page.get_by_label("姓名").fill("王小明")
     page.get_by_label("手机号").fill("13812345678")
     page.get_by_label("留言").fill("武汉加油")
+    expect(page.get_by_label("微信扫码支付")).to_be_checked()
     j.shot("give")
     page.get_by_role("button", name=re.compile("捐 ¥88.8")).click()
-    expect(page.get_by_text("沙箱收银台")).to_be_visible()
+    qr = page.get_by_role("img", name="微信支付二维码")
+    expect(qr).to_be_visible()
+    assert qr.get_attribute("data-code-url").startswith("weixin://wxpay/bizpayurl?pr=")
+    assert qr.get_attribute("src").startswith("data:image/png;base64,")
     j.shot("cashier")
-    page.get_by_role("button", name=re.compile("确认支付")).click()
+
+    # And pays at the provider simulator's cashier, as her phone would after scanning it
+    with page.expect_popup() as opened:
+        page.get_by_role("link", name="在模拟收银台支付").click()
+    cashier = opened.value
+    j.watch(cashier)
+    expect(cashier.get_by_text("¥88.80")).to_be_visible()
+    cashier.get_by_role("button", name="确认支付").click()
+    expect(cashier.get_by_role("status")).to_have_text("支付成功")
+    cashier.close()
 
     # Then the thank-you page sees the payment confirmed and offers the 三证
     expect(page.locator(".donation-status")).to_have_text("已支付", timeout=WAIT)
