@@ -48,8 +48,23 @@ def test_donor_searches_gives_pays_and_downloads_a_receipt(journey, docs_image):
     j.shot("project")
     docs_image(page, "console-project-phone.png", PHONE)
 
+    # And the project page shows where its money went, level by level
+    expect(page.get_by_role("heading", name="善款流向")).to_be_visible()
+    expect(page.locator(".flow-node").first).to_contain_text("结余")
+
+    # And she starts a 一起捐 team for it, then gives through the team
+    page.get_by_role("link", name="发起一起捐").click()
+    page.get_by_label("队伍名称").fill("浏览器一起捐小队")
+    page.get_by_label("发起理由").fill("和同事一起为武汉加油")
+    page.get_by_label("队伍目标").fill("500")
+    page.get_by_role("button", name="创建队伍").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("浏览器一起捐小队")
+    team_url = page.url
+    j.shot("team")
+
     # And gives ¥88.80 with a message, by WeChat Native: the console shows the order's QR code
-    page.get_by_role("link", name="我要捐款").click()
+    page.get_by_role("link", name="加入一起捐").click()
+    expect(page.get_by_text("通过一起捐队伍")).to_be_visible()
     page.get_by_label("其他金额").fill("88.8")
     page.get_by_label("姓名").fill("王小明")
     page.get_by_label("手机号").fill("13812345678")
@@ -93,6 +108,16 @@ def test_donor_searches_gives_pays_and_downloads_a_receipt(journey, docs_image):
         page.reload()
     assert raised_fen(page.locator(".raised").inner_text()) == before + 8880
     expect(page.get_by_text("武汉加油")).to_be_visible()
+
+    # And the team counts the gift
+    page.goto(team_url)
+    for _ in range(40):
+        if raised_fen(page.locator(".team-raised").inner_text()) == 8880:
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.locator(".team-raised")).to_have_text("¥88.80")
+    expect(page.locator(".board")).to_contain_text("¥88.80")
 
 
 def test_charity_is_approved_then_its_project_is_approved_and_searchable(journey, docs_image, tmp_path):

@@ -7,6 +7,8 @@ const routes: RouteRecordRaw[] = [
   { path: "/", component: Home, meta: { title: "首页" } },
   { path: "/projects/:id", component: () => import("./pages/Project.vue"), meta: { title: "项目详情" } },
   { path: "/projects/:id/give", component: () => import("./pages/Give.vue"), meta: { title: "我要捐款" } },
+  { path: "/projects/:id/teams/new", component: () => import("./pages/TeamNew.vue"), meta: { title: "发起一起捐", roles: ["donor", "org_admin", "platform_admin"] } },
+  { path: "/teams/:id", component: () => import("./pages/Team.vue"), meta: { title: "一起捐" } },
   { path: "/donations/:id", component: () => import("./pages/Donation.vue"), meta: { title: "支付与感谢" } },
   { path: "/campaigns/:id", component: () => import("./pages/Campaign.vue"), meta: { title: "专题" } },
   { path: "/orgs/:id", component: () => import("./pages/Org.vue"), meta: { title: "慈善组织" } },

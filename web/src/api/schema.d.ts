@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/admin/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project review queue: projects of one status (pending_review by default), earliest end first */
+        get: operations["get_admin_projects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/campaigns": {
         parameters: {
             query?: never;
@@ -2958,6 +2975,48 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** ReviewItem */
+        ReviewItem: {
+            /** Category */
+            category: string;
+            /** City */
+            city: string;
+            /** Cover Image Key */
+            cover_image_key: string | null;
+            /** End Date */
+            end_date: string;
+            /** Filing Number */
+            filing_number: string;
+            /** Offline Reasons */
+            offline_reasons: string[];
+            /** Org Id */
+            org_id: string;
+            /** Org Name */
+            org_name: string;
+            /** Project Id */
+            project_id: string;
+            /** Province */
+            province: string;
+            /** Reject Reason */
+            reject_reason: string | null;
+            /** Start Date */
+            start_date: string;
+            /** Status */
+            status: string;
+            /** Summary */
+            summary: string;
+            /** Target Fen */
+            target_fen: number;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string;
+        };
+        /** ReviewQueue */
+        ReviewQueue: {
+            /** Items */
+            items: components["schemas"]["ReviewItem"][];
+        };
         /** ShardsIn */
         ShardsIn: {
             /** Counter Shards */
@@ -3239,6 +3298,64 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_admin_projects: {
+        parameters: {
+            query?: {
+                status?: "pending_review" | "rejected" | "offline";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewQueue"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_campaigns: {
         parameters: {
             query?: never;
