@@ -215,3 +215,34 @@ def test_charity_imports_a_file_and_sees_it_finish(journey, console_stack, tmp_p
     expect(page.locator(".import-current")).to_contain_text("导入 2")
     expect(page.get_by_role("link", name="下载错误报告（CSV）")).to_be_visible()
     j.shot("import")
+
+
+def test_platform_staff_reconcile_run_the_monthly_report_and_read_it(journey):
+    # Given a reviewer signed in at the platform's desk
+    j = journey()
+    page = j.page
+    j.sign_in("platform_admin", sub="staff-browser")
+    page.goto("/admin")
+    page.get_by_role("link", name="支付异常与退款").click()
+
+    # When she looks at payment anomalies and yesterday's reconciliation
+    expect(page.get_by_role("heading", name="支付异常（待复核）")).to_be_visible()
+    page.get_by_role("button", name="查看对账结果").click()
+    expect(page.locator(".recon")).to_be_visible()
+    j.shot("payments")
+
+    # And runs the monthly report by hand, then opens it
+    page.goto("/admin/compliance")
+    page.get_by_label("任务").select_option("monthly_report")
+    page.get_by_role("button", name="运行").click()
+    ran = page.get_by_role("status")
+    expect(ran).to_contain_text(re.compile("已运行|本期已运行过"))
+    period = re.search(r"\d{4}-\d{2}", ran.inner_text()).group(0)
+    page.get_by_label("月份").fill(period)
+    page.get_by_role("button", name="查看", exact=True).click()
+
+    # Then its HTML is shown inline and the CSV and JSON are offered for download
+    expect(page.frame_locator("iframe[title='月度自查报告']").locator("body")).to_contain_text(period)
+    expect(page.get_by_role("link", name="下载 CSV")).to_be_visible()
+    expect(page.get_by_role("link", name="下载 JSON")).to_be_visible()
+    j.shot("compliance")
