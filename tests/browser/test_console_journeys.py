@@ -171,7 +171,9 @@ def test_charity_is_approved_then_its_project_is_approved_and_searchable(journey
     page.get_by_label("结束日期").fill("2036-12-31")
     page.get_by_label("募捐方案备案编号").fill("53420100MJA80213L5A26001")
     page.get_by_role("button", name="保存草稿", exact=True).click()
+    page.wait_for_url(re.compile(r"/org/projects/[0-9A-Z]+$"))
     expect(page.locator(".project-status")).to_have_text("草稿")
+    expect(page.get_by_label("项目名称")).to_have_value("浏览器测试：江汉平原助学行动")
     page.get_by_role("button", name="提交审核", exact=True).click()
     expect(page.locator(".project-status")).to_have_text("待审核")
 
