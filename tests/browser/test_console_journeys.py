@@ -4,6 +4,7 @@ and publishes a project through the review queues; a charity imports a file of d
 from __future__ import annotations
 
 import re
+import time
 
 import requests
 from playwright.sync_api import expect
@@ -248,3 +249,80 @@ def test_platform_staff_reconcile_run_the_monthly_report_and_read_it(journey):
     expect(page.get_by_role("link", name="下载 CSV")).to_be_visible()
     expect(page.get_by_role("link", name="下载 JSON")).to_be_visible()
     j.shot("compliance")
+
+
+def paid_gift(console_stack, console_url: str, project_id: str, amount_fen: int) -> None:
+    """A donation paid through the local sandbox cashier, counted on the project's fund flow."""
+    api = console_stack.api_url
+    started = requests.post(
+        f"{api}/projects/{project_id}/donations",
+        json={"amount_fen": amount_fen, "channel": "sandbox", "donor_name": "赵六"},
+        headers={"Idempotency-Key": f"funds-journey-{project_id}"},
+        timeout=30,
+    )
+    assert started.status_code in (200, 201), started.text
+    donation_id = started.json()["donation"]["donation_id"]
+    assert requests.post(f"{console_url}/__local/sandbox/{donation_id}/pay", timeout=30).ok
+    for _ in range(60):
+        root = requests.get(f"{api}/projects/{project_id}/fund-flow", timeout=30).json()["root"]
+        if root["balances"]["balance_fen"] >= amount_fen:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the gift never reached the fund flow: {root}")
+
+
+def test_charity_spends_and_disburses_with_a_second_staff_member_and_it_shows_publicly(
+    journey, console_stack, console_url, tmp_path
+):
+    # Given a demo charity's online project holding ¥500 of paid gifts
+    project = requests.get(f"{console_stack.api_url}/projects", params={"q": "宜昌"}, timeout=30).json()["items"][0]
+    project_id, org_id = project["project_id"], project["org_id"]
+    paid_gift(console_stack, console_url, project_id, 50000)
+    slip = tmp_path / "凭证.png"
+    slip.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    j = journey()
+    page = j.page
+
+    # When one staff member registers a hospital, records a use with its invoice and proposes a payment
+    j.sign_in("org_admin", org=org_id, sub="funds-maker")
+    page.goto("/org")
+    page.get_by_role("row", name=re.compile(project["title"])).get_by_role("link", name="拨付与支出").click()
+    expect(page.get_by_role("heading", name="善款拨付与使用")).to_be_visible()
+    page.get_by_label("名称").fill("宜昌市中心人民医院")
+    page.get_by_label("类型").select_option("hospital")
+    page.get_by_label("开户行").fill("中国银行宜昌分行")
+    page.get_by_label("银行账号").fill("6222020200112233445")
+    page.get_by_label("户名").fill("宜昌市中心人民医院")
+    page.get_by_role("button", name="登记", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("已登记收款方 宜昌市中心人民医院")
+    page.get_by_label("金额（元）").first.fill("20")
+    page.get_by_label("说明（选填）").fill("采购N95口罩")
+    page.get_by_label("支出凭证").set_input_files(str(slip))
+    page.get_by_role("button", name="记录支出").click()
+    expect(page.get_by_role("status")).to_have_text("已记录支出 ¥20")
+    page.get_by_label("拨付给").select_option(label="宜昌市中心人民医院（6222 **** 3445）")
+    page.get_by_label("金额（元）").nth(1).fill("100")
+    page.get_by_label("用途", exact=True).fill("患儿手术费用")
+    page.get_by_role("button", name="提交拨付").click()
+    expect(page.get_by_role("status")).to_have_text("拨付已提交，等待另一位工作人员复核")
+    expect(page.locator(".disbursement").first).to_contain_text("由另一位工作人员复核")
+    j.shot("funds-maker")
+
+    # And a second staff member approves it, then confirms it with the bank slip
+    j.sign_in("org_admin", org=org_id, sub="funds-checker")
+    page.goto(f"/org/projects/{project_id}/funds")
+    page.get_by_role("button", name="复核通过 患儿手术费用").click()
+    expect(page.get_by_role("status")).to_have_text("已复核通过")
+    page.get_by_label("银行回单").set_input_files(str(slip))
+    expect(page.get_by_role("status")).to_have_text("已确认收款")
+    expect(page.locator(".disbursement").first).to_contain_text("已确认收款")
+
+    # Then anyone sees both on the project's public fund flow, the account masked
+    j.sign_in("donor", sub="funds-onlooker")
+    page.goto(f"/projects/{project_id}")
+    flow = page.locator(".flow-node").first
+    expect(flow).to_contain_text("宜昌市中心人民医院")
+    expect(flow).to_contain_text("¥100")
+    expect(flow).to_contain_text("6222 **** 3445")
+    expect(flow).to_contain_text("采购N95口罩")
+    j.shot("funds-public")

@@ -22,6 +22,7 @@ const routes: RouteRecordRaw[] = [
   { path: "/org/projects/new", component: () => import("./pages/ProjectEdit.vue"), meta: { title: "新建项目", roles: ["org_admin"] } },
   { path: "/org/projects/:id", component: () => import("./pages/ProjectEdit.vue"), meta: { title: "编辑项目", roles: ["org_admin"] } },
   { path: "/org/projects/:id/feedback", component: () => import("./pages/FeedbackPost.vue"), meta: { title: "发布项目反馈", roles: ["org_admin"] } },
+  { path: "/org/projects/:id/funds", component: () => import("./pages/OrgFunds.vue"), meta: { title: "善款拨付与使用", roles: ["org_admin"] } },
   { path: "/org/imports", component: () => import("./pages/Imports.vue"), meta: { title: "导入捐赠", roles: ["org_admin", "platform_admin"] } },
   { path: "/admin", component: () => import("./pages/AdminHome.vue"), meta: { title: "平台管理", roles: ["platform_admin"] } },
   { path: "/admin/orgs", component: () => import("./pages/OrgQueue.vue"), meta: { title: "机构审核", roles: ["platform_admin"] } },
