@@ -37,6 +37,7 @@ class ProjectCounterModel(GongyiModel):
     # first page of paid donations (serialized DonationModel items, newest first).
     as_of = NumberAttribute(null=True)
     recent = UnicodeAttribute(null=True)
+    matched_fen = NumberAttribute(null=True)  # snapshot only: 配捐 read from match-totals with the shards
 
     @staticmethod
     def key(project_id: str, shard: int) -> str:
@@ -165,6 +166,8 @@ def write_snapshot(project_id: str, totals: Totals, as_of: int, recent: list[dic
         amount_fen=totals.amount_fen,
         donation_count=totals.donation_count,
         donor_count=totals.donor_count,
+        imported_fen=totals.imported_fen,
+        matched_fen=totals.matched_fen,
         as_of=as_of,
         recent=json.dumps(recent, ensure_ascii=False, separators=(",", ":")) if recent is not None else None,
     )
@@ -178,7 +181,13 @@ def write_snapshot(project_id: str, totals: Totals, as_of: int, recent: list[dic
 
 
 def _snapshot_totals(item: ProjectCounterModel) -> Totals:
-    return Totals(int(item.amount_fen or 0), int(item.donation_count or 0), int(item.donor_count or 0))
+    return Totals(
+        int(item.amount_fen or 0),
+        int(item.donation_count or 0),
+        int(item.donor_count or 0),
+        int(item.imported_fen or 0),
+        int(item.matched_fen or 0),
+    )
 
 
 def read_snapshot(project_id: str, shards: int) -> Totals:

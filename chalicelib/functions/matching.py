@@ -17,13 +17,34 @@ MATCHER = "gift_matcher"
 
 
 def match_gifts(settings: Settings, event: Any) -> dict[str, Any]:
+    """Match (or return) each gift; then, once per project of the batch whose matched total
+    moved, refresh its public totals snapshot (what public GETs read: ``search_refresh_raised``
+    may have refreshed it before the match existed). A failed refresh reports that project's
+    records for retry; their replay finds the match done and refreshes again."""
     from chalicelib.bootstrap import bootstrap
-    from chalicelib.logic.matching.stream import on_donation_change
+    from chalicelib.logic.matching.stream import moves_matched_totals, on_donation_change
+    from chalicelib.logic.projects.snapshots import refresh_public_snapshot
+    from chalicelib.observability import logger
 
     bootstrap()
-    return process_stream_batch(
-        event, lambda record: on_donation_change(record.dynamodb.new_image if record.dynamodb else None)
-    )
+    moved: dict[str, list[str]] = {}  # project id -> sequence numbers of its records
+
+    def handle(record: Any) -> str:
+        image = record.dynamodb.new_image if record.dynamodb else None
+        done = on_donation_change(image)
+        if image and moves_matched_totals(done):
+            moved.setdefault(str(image["project_id"]), []).append(str(record.dynamodb.sequence_number))
+        return done
+
+    result = process_stream_batch(event, handle)
+    failures = list(result.get("batchItemFailures") or [])
+    for project_id, sequence_numbers in moved.items():
+        try:
+            refresh_public_snapshot(project_id)
+        except Exception:  # noqa: BLE001 - reported for retry, with the records that need it
+            logger.exception("refreshing the public snapshot of %s failed", project_id)
+            failures.extend({"itemIdentifier": number} for number in sequence_numbers)
+    return {**result, "batchItemFailures": failures}
 
 
 FUNCTIONS = [
@@ -46,7 +67,9 @@ FUNCTIONS = [
                 "team-counters",
                 "team-credits",
                 "team-members",
-            )
+                "project-counters",  # the public totals snapshot (``project_id#total``), rewritten
+            ),
+            reads=("projects",),
         ),
     ),
 ]

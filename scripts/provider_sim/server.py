@@ -88,7 +88,7 @@ class Simulator:
             order = self.find(path.rsplit("/", 1)[1], query.get("provider"))
             if order is None:
                 return _json(404, {"error": "ORDER_NOT_EXIST"})
-            back = query.get("redirect_url")
+            back = query.get("redirect_url") or ""
             page = CASHIER.format(
                 provider=order.provider,
                 out_trade_no=html.escape(order.out_trade_no),
@@ -134,7 +134,7 @@ class Simulator:
 
 
 def _web_url(url: str | None) -> bool:
-    return bool(url) and urlsplit(url or "").scheme in ("http", "https")
+    return bool(url) and urlsplit(url or "").scheme in ("http", "https")  # never javascript: or data:
 
 
 def _paid_page(paid: Reply, redirect_url: str | None) -> Reply:

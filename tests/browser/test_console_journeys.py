@@ -326,3 +326,42 @@ def test_charity_spends_and_disburses_with_a_second_staff_member_and_it_shows_pu
     expect(flow).to_contain_text("6222 **** 3445")
     expect(flow).to_contain_text("采购N95口罩")
     j.shot("funds-public")
+
+
+def test_staff_open_a_match_pool_and_the_project_page_shows_the_matched_gifts(journey, console_stack, console_url):
+    # Given an online demo project
+    project = requests.get(f"{console_stack.api_url}/projects", params={"q": "心脏病"}, timeout=30).json()["items"][0]
+    j = journey()
+    page = j.page
+    j.sign_in("platform_admin", sub="matching-browser")
+
+    # When staff open a 1:1 配捐 pool of ¥1,000 for it, at most ¥50 per gift
+    page.goto("/admin")
+    page.get_by_role("link", name="应急专题与配捐池").click()
+    page.get_by_label("出资方").fill("浏览器爱心企业")
+    page.get_by_label("预算（元）").fill("1000")
+    page.get_by_label("每笔最多配（元）").fill("50")
+    page.get_by_label("项目编号（逗号分隔）").fill(project["project_id"])
+    page.get_by_role("button", name="创建配捐池").click()
+    expect(page.get_by_role("status")).to_contain_text("已创建配捐池")
+    expect(page.locator(".pool")).to_contain_text("剩余 ¥1,000")
+    pool_id = page.get_by_role("status").inner_text().removeprefix("已创建配捐池 ").strip()
+    j.shot("pool")
+
+    # And a donor gives ¥80 to the project
+    paid_gift(console_stack, console_url, project["project_id"], 8000)
+
+    # Then the project page shows the matched ¥50 on top, and the pool's budget went down by it
+    page.goto(f"/projects/{project['project_id']}")
+    for _ in range(40):
+        if page.locator(".matched").count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.locator(".matched")).to_contain_text("含配捐 ¥50")
+    j.shot("matched")
+    page.goto("/admin/matching")
+    page.get_by_label("配捐池编号").fill(pool_id)
+    page.get_by_role("button", name="查看", exact=True).click()
+    expect(page.locator(".pool")).to_contain_text("剩余 ¥950")
+    expect(page.locator(".pool")).to_contain_text("已配 ¥50（1 笔）")

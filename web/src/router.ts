@@ -29,6 +29,7 @@ const routes: RouteRecordRaw[] = [
   { path: "/admin/projects", component: () => import("./pages/ProjectQueue.vue"), meta: { title: "项目审核", roles: ["platform_admin"] } },
   { path: "/admin/complaints", component: () => import("./pages/Complaints.vue"), meta: { title: "举报处理", roles: ["platform_admin"] } },
   { path: "/admin/payments", component: () => import("./pages/Payments.vue"), meta: { title: "支付异常与退款", roles: ["platform_admin"] } },
+  { path: "/admin/matching", component: () => import("./pages/AdminMatching.vue"), meta: { title: "专题与配捐", roles: ["platform_admin"] } },
   { path: "/admin/compliance", component: () => import("./pages/Compliance.vue"), meta: { title: "合规", roles: ["platform_admin"] } },
   { path: "/:rest(.*)*", component: () => import("./pages/NotFound.vue"), meta: { title: "页面不存在" } },
 ];

@@ -97,3 +97,11 @@ def on_donation_change(new_image: dict[str, Any] | None) -> str:
             done.append(teams.refund_team_gift(donation_id))
         return "; ".join(d for d in done if d)
     return "ignored"
+
+
+def moves_matched_totals(done: str) -> bool:
+    """Whether what ``on_donation_change`` did (or found done, on a replay) changes the
+    project's matched total: the public snapshot must be refreshed after it."""
+    return any(
+        part.startswith(("matched ", "already_matched", "returned", "already_returned")) for part in done.split("; ")
+    )
