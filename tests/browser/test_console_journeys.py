@@ -365,3 +365,46 @@ def test_staff_open_a_match_pool_and_the_project_page_shows_the_matched_gifts(jo
     page.get_by_role("button", name="查看", exact=True).click()
     expect(page.locator(".pool")).to_contain_text("剩余 ¥950")
     expect(page.locator(".pool")).to_contain_text("已配 ¥50（1 笔）")
+
+
+def test_an_enterprise_is_approved_and_an_employee_joins_with_its_invitation_code(journey):
+    from tests.factories.orgs import credit_code
+
+    j = journey()
+    page = j.page
+
+    # Given someone signed in applies as a 爱心企业
+    j.sign_in("donor", sub="enterprise-admin-browser")
+    page.goto("/enterprises/apply")
+    page.get_by_label("企业全称").fill("浏览器科技有限公司")
+    page.get_by_label("统一社会信用代码").fill(credit_code())
+    page.get_by_label("联系人").fill("周八")
+    page.get_by_label("联系电话").fill("13612345678")
+    page.get_by_role("button", name="提交申请").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("浏览器科技有限公司")
+    expect(page.locator(".enterprise-status")).to_have_text("待审核")
+    enterprise_url = page.url
+    enterprise_id = enterprise_url.rsplit("/", 1)[1]
+
+    # When a reviewer approves it
+    j.sign_in("platform_admin", sub="reviewer-browser")
+    page.goto("/admin/matching")
+    page.get_by_label("企业编号").fill(enterprise_id)
+    page.get_by_role("button", name="批准", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("已批准爱心企业「浏览器科技有限公司」")
+
+    # And its admin reads the invitation code
+    j.sign_in("donor", sub="enterprise-admin-browser")
+    page.goto(enterprise_url)
+    expect(page.locator(".enterprise-status")).to_have_text("已通过")
+    page.get_by_role("button", name="查看邀请码（企业管理员）").click()
+    code = page.locator(".invite-code").inner_text()
+    assert code
+
+    # Then an employee joins with it
+    j.sign_in("donor", sub="employee-browser")
+    page.goto(enterprise_url)
+    page.get_by_label("邀请码").fill(code)
+    page.get_by_role("button", name="加入企业").click()
+    expect(page.get_by_role("status")).to_have_text("已加入，您之后的捐款将计入本企业")
+    j.shot("enterprise")
