@@ -408,3 +408,45 @@ def test_an_enterprise_is_approved_and_an_employee_joins_with_its_invitation_cod
     page.get_by_role("button", name="加入企业").click()
     expect(page.get_by_role("status")).to_have_text("已加入，您之后的捐款将计入本企业")
     j.shot("enterprise")
+
+
+def give_on_phone(page, amount: str, method: str) -> None:
+    # Not 驰援武汉: the donor journey checks that project's amount raised to the fen
+    search_until_found(page, "心脏病")
+    page.locator(".results article").first.get_by_role("link").click()
+    page.get_by_role("link", name="我要捐款").click()
+    page.get_by_label("其他金额").fill(amount)
+    page.get_by_label(method).check()
+    page.get_by_role("button", name=re.compile(f"捐 ¥{amount}")).click()
+
+
+def test_a_donor_pays_by_wechat_h5_and_by_alipay_at_the_provider_pages(journey):
+    j = journey()
+    page = j.page
+    j.sign_in("donor", sub="donor-redirects")
+
+    # WeChat H5: to the provider's page, paid there, and back to the thank-you page (redirect_url)
+    give_on_phone(page, "12", "微信支付（手机浏览器）")
+    page.wait_for_url(re.compile(r"/donations/[0-9A-Z]+$"))
+    thanks = page.url
+    page.get_by_role("link", name="前往微信支付").click()
+    expect(page.get_by_role("heading", name=re.compile("模拟收银台"))).to_be_visible()
+    expect(page.get_by_text("¥12.00")).to_be_visible()
+    j.shot("wechat-h5-cashier")
+    page.get_by_role("button", name="确认支付").click()
+    page.wait_for_url(thanks)
+    expect(page.locator(".donation-status")).to_have_text("已支付", timeout=WAIT)
+
+    # Alipay (wap at phone width): its signed page opens in a new tab; this page waits for the news
+    give_on_phone(page, "13", "支付宝")
+    with page.expect_popup() as opened:
+        page.get_by_role("link", name="前往支付宝付款").click()
+    alipay = opened.value
+    j.watch(alipay)
+    expect(alipay.get_by_role("heading", name="模拟收银台 (alipay)")).to_be_visible()
+    expect(alipay.get_by_text("¥13.00")).to_be_visible()
+    alipay.get_by_role("button", name="确认支付").click()
+    expect(alipay.get_by_role("status")).to_have_text("支付成功")
+    alipay.close()
+    expect(page.locator(".donation-status")).to_have_text("已支付", timeout=WAIT)
+    j.shot("alipay-thanks")
