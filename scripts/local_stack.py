@@ -162,7 +162,17 @@ class LocalStack:
             for path in ready.values():
                 path.unlink(missing_ok=True)
         if self.web_port:  # the web console (web/dist) beside the API: web/devserver.py
-            self._spawn("web/devserver.py", "--port", str(self.web_port), "--api", self.api_url, "--aws", self.aws_url)
+            self._spawn(
+                "web/devserver.py",
+                "--port",
+                str(self.web_port),
+                "--api",
+                self.api_url,
+                "--aws",
+                self.aws_url,
+                "--sim",
+                self.sim_url,
+            )
             wait_for(f"http://127.0.0.1:{self.web_port}/config.json")
         return self
 

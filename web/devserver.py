@@ -5,7 +5,9 @@
 - ``/`` and every console path: the built single-page app (unknown paths get index.html);
 - ``/api/...``: proxied to the API, so the console talks to one origin locally as it does
   behind CloudFront (whose ``/api/*`` behaviour points at API Gateway);
-- ``/config.json``: ``{"apiBase": "/api", "stage": "local", "localSignIn": true}``;
+- ``/config.json``: ``{"apiBase": "/api", "stage": "local", "localSignIn": true, "paySimulator": <url>}``
+  (the payment-provider simulator whose cashier pays a WeChat Native order, as a phone scanning
+  its QR code would);
 - ``/__local/token`` and ``/__local/sandbox/<donation_id>/pay``: the "sign in as" page's token
   minting and the sandbox cashier. They exist only here: nothing deployed serves them.
 """
@@ -37,9 +39,10 @@ FORWARDED_RESPONSE_HEADERS = ("content-type", "cache-control", "location")
 class ConsoleServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, port: int, api: str, dist: Path, aws: str | None):
+    def __init__(self, port: int, api: str, dist: Path, aws: str | None, sim: str | None = None):
         super().__init__(("127.0.0.1", port), ConsoleHandler)
         self.api, self.dist, self.aws = api.rstrip("/"), dist, aws
+        self.sim = sim.rstrip("/") if sim else None
         self.session = requests.Session()
 
 
@@ -74,7 +77,7 @@ class ConsoleHandler(BaseHTTPRequestHandler):
         if url.path == "/api" or url.path.startswith("/api/"):
             self._proxy(method, url.path[4:] or "/", url.query)
         elif url.path == "/config.json":
-            self._json(200, {"apiBase": "/api", "stage": "local", "localSignIn": True})
+            self._json(200, {"apiBase": "/api", "stage": "local", "localSignIn": True, "paySimulator": self.server.sim})
         elif url.path == "/__local/token" and method == "GET":
             self._token(parse_qs(url.query))
         elif url.path.startswith("/__local/sandbox/") and url.path.endswith("/pay") and method == "POST":
@@ -175,8 +178,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api", default="http://127.0.0.1:8000")
     parser.add_argument("--aws", default="http://127.0.0.1:5055")
     parser.add_argument("--dist", type=Path, default=DIST)
+    parser.add_argument("--sim", default=None, help="the payment-provider simulator's base URL")
     args = parser.parse_args(argv)
-    server = ConsoleServer(args.port, args.api, args.dist, args.aws)
+    server = ConsoleServer(args.port, args.api, args.dist, args.aws, args.sim)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return 0

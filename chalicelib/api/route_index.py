@@ -40,6 +40,7 @@ ROUTES: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
     ('chalicelib.api.projects', 'POST', '/projects/{project_id}/suspend', ('application/json',), 'suspend_project'),
     ('chalicelib.api.projects', 'POST', '/projects/{project_id}/resume', ('application/json',), 'resume_project'),
     ('chalicelib.api.projects', 'POST', '/projects/{project_id}/close', ('application/json',), 'close_project'),
+    ('chalicelib.api.projects', 'GET', '/admin/projects', ('application/json',), 'project_review_queue'),
     ('chalicelib.api.projects', 'POST', '/projects/{project_id}/uploads', ('application/json',), 'project_upload'),
     ('chalicelib.api.projects', 'POST', '/projects/{project_id}/feedback', ('application/json',), 'post_feedback'),
     ('chalicelib.api.projects', 'GET', '/projects/{project_id}/feedback', ('application/json',), 'feedback_history'),

@@ -26,10 +26,16 @@ from scripts.provider_sim.wechat import WechatSim  # noqa: E402
 
 Reply = tuple[int, dict[str, str], bytes]
 
-CASHIER = """<!doctype html><meta charset="utf-8"><title>模拟收银台</title>
+PAGE = """<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,"><title>模拟收银台</title>"""
+CASHIER = (
+    PAGE
+    + """
 <h1>模拟收银台 ({provider})</h1><p>订单 {out_trade_no}: {description}</p><p>金额 ¥{amount}</p><p>状态 {state}</p>
 <form method="post" action="/__sim/pay"><input type="hidden" name="provider" value="{provider}">
-<input type="hidden" name="out_trade_no" value="{out_trade_no}"><button>确认支付</button></form>"""
+<input type="hidden" name="out_trade_no" value="{out_trade_no}">{back}<button>确认支付</button></form>"""
+)
+PAID = PAGE + """<h1>模拟收银台</h1><p role="status">{outcome}</p>{back}"""
 
 
 class Simulator:
@@ -76,17 +82,20 @@ class Simulator:
         if body:
             data = json.loads(body) if body.lstrip().startswith(b"{") else dict(parse_qsl(body.decode()))
         if path == "/__sim/pay" and method == "POST":
-            return self.pay({k: str(v) for k, v in data.items()})
+            paid = self.pay({k: str(v) for k, v in data.items()})
+            return paid if body.lstrip().startswith(b"{") else _paid_page(paid, data.get("redirect_url"))
         if path.startswith("/__sim/pay/") and method == "GET":
             order = self.find(path.rsplit("/", 1)[1], query.get("provider"))
             if order is None:
                 return _json(404, {"error": "ORDER_NOT_EXIST"})
+            back = query.get("redirect_url") or ""
             page = CASHIER.format(
                 provider=order.provider,
                 out_trade_no=html.escape(order.out_trade_no),
                 description=html.escape(order.description),
                 amount=f"{order.amount_fen / 100:.2f}",
                 state=order.state,
+                back=f'<input type="hidden" name="redirect_url" value="{html.escape(back)}">' if _web_url(back) else "",
             )
             return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
         if path == "/__sim/faults" and method == "POST":
@@ -122,6 +131,24 @@ class Simulator:
         if parts.path.startswith(("/gateway.do", "/__bills/alipay/")):
             return self.alipay.handle(method, target, headers, body)
         return _json(404, {"error": f"no {method} {parts.path}"})
+
+
+def _web_url(url: str | None) -> bool:
+    return bool(url) and urlsplit(url or "").scheme in ("http", "https")  # never javascript: or data:
+
+
+def _paid_page(paid: Reply, redirect_url: str | None) -> Reply:
+    """The cashier form's answer for a person: back to the merchant's page (WeChat H5's
+    ``redirect_url``) when it paid and one was given, else a page saying what happened."""
+    status, _, payload = paid
+    if status == 200 and redirect_url and _web_url(redirect_url):
+        return 303, {"Location": redirect_url}, b""
+    outcome = "支付成功" if status == 200 else f"支付失败：{json.loads(payload).get('error')}"
+    back = (
+        f'<p><a href="{html.escape(redirect_url)}">返回商户</a></p>' if redirect_url and _web_url(redirect_url) else ""
+    )
+    page = PAID.format(outcome=html.escape(outcome), back=back)
+    return status, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
 
 
 def _order_view(order: Order) -> dict[str, Any]:

@@ -84,10 +84,14 @@ class Journey:
         self.page = self.context.new_page()
         self.name = name
         self.problems: list[str] = []
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
-        self.page.on("requestfailed", self._failed)
-        self.page.on("response", self._response)
+        self.watch(self.page)
+
+    def watch(self, page: Any) -> None:
+        """Record what goes wrong on ``page`` (the journey's own, or a tab it opened)."""
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
+        page.on("requestfailed", self._failed)
+        page.on("response", self._response)
 
     def _console(self, message: Any) -> None:
         if message.type == "error":

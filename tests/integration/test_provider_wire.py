@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import requests
 
 from chalicelib.clock import SHANGHAI, utcnow
 from chalicelib.payments import PaymentOrder, ProviderRejected
@@ -87,3 +88,29 @@ def test_both_bills_are_parsed_line_by_line_with_faults_applied(adapters, provid
         ("A-bill", 1990)
     ]
     assert raw[:2] == b"PK"  # Alipay's bill is a zip
+
+
+def test_the_h5_cashier_pays_then_sends_the_payer_back_to_the_merchant_page(adapters, provider_sim):
+    wechat_adapter, _, _, _ = adapters
+    h5_url = wechat_adapter.create_order(order("D-h5-back", pay_with="h5"), utcnow())["h5_url"]
+    back = "http://127.0.0.1:8080/donations/D-h5-back"
+    cashier = requests.get(h5_url, params={"redirect_url": back}, timeout=10)
+    assert cashier.status_code == 200 and f'name="redirect_url" value="{back}"' in cashier.text
+
+    paid = requests.post(
+        f"{provider_sim.url}/__sim/pay",
+        data={"provider": "wechat", "out_trade_no": "D-h5-back", "redirect_url": back},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert (paid.status_code, paid.headers["Location"]) == (303, back)
+    assert requests.get(f"{provider_sim.url}/__sim/orders/D-h5-back", timeout=10).json()["state"] == "SUCCESS"
+
+    # Paying twice says so on a page (no redirect), and a redirect_url that is no web page is ignored
+    again = requests.post(
+        f"{provider_sim.url}/__sim/pay",
+        data={"provider": "wechat", "out_trade_no": "D-h5-back", "redirect_url": "javascript:alert(1)"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert again.status_code == 409 and "ORDERPAID" in again.text and "javascript" not in again.text

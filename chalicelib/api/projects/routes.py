@@ -6,9 +6,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from chalice import Blueprint
+from pydantic import BaseModel, ConfigDict
 
+from chalicelib.api.orgs import ProjectCard, project_card
 from chalicelib.api.projects.views import ProjectView, ReasonBody, project_view
 from chalicelib.api.routing import RequestContext, api_route
 from chalicelib.auth import Principal, Role
@@ -113,3 +116,50 @@ def _transition_route(action: str, transition: Transition, roles: list[Role], su
 
 for _action, _transition, _roles, _summary in TRANSITIONS:
     _transition_route(_action, _transition, _roles, _summary)
+
+
+class ReviewQueueQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["pending_review", "rejected", "offline"] = "pending_review"
+
+
+class ReviewItem(ProjectCard):
+    org_id: str
+    org_name: str
+    summary: str
+    filing_number: str
+    reject_reason: str | None
+    offline_reasons: list[str]
+    updated_at: str
+
+
+class ReviewQueue(BaseModel):
+    items: list[ReviewItem]
+
+
+@api_route(
+    bp,
+    "/admin/projects",
+    "GET",
+    query=ReviewQueueQuery,
+    response=ReviewQueue,
+    roles=[Role.PLATFORM_ADMIN],
+    summary="The project review queue: projects of one status (pending_review by default), earliest end first",
+    tags=TAGS,
+)
+def project_review_queue(ctx: RequestContext) -> ReviewQueue:
+    items = [
+        ReviewItem(
+            **project_card(e.project).model_dump(),
+            org_id=e.project.org_id,
+            org_name=e.org_name,
+            summary=e.project.summary,
+            filing_number=e.project.filing_number,
+            reject_reason=e.project.reject_reason,
+            offline_reasons=[str(r) for r in e.project.offline_reasons or []],
+            updated_at=e.project.updated_at,
+        )
+        for e in project_logic.review_queue(ctx.query.status)
+    ]
+    return ReviewQueue(items=items)

@@ -27,6 +27,7 @@ from chalicelib.logic.projects.lifecycle import (
     suspend_project,
 )
 from chalicelib.logic.projects.page import ProjectPage, project_page, visible_project
+from chalicelib.logic.projects.queue import QUEUE_STATUSES, QueueEntry, review_queue
 from chalicelib.logic.projects.rules import (
     CERTIFICATE_EXPIRED,
     FEEDBACK_OVERDUE,
@@ -46,7 +47,9 @@ __all__ = [
     "ProjectDraft",
     "ProjectEdit",
     "ProjectModel",
+    "QUEUE_STATUSES",
     "ProjectPage",
+    "QueueEntry",
     "approve_project",
     "close_project",
     "create_project",
@@ -58,6 +61,7 @@ __all__ = [
     "remove_offline_reason",
     "require_fundraising_qualification",
     "restore_after_certificate_renewal",
+    "review_queue",
     "resume_project",
     "status_without_reasons",
     "submit_project",

@@ -11,6 +11,8 @@ export const config = { apiBase: "/api", stage: "local", localSignIn: false } as
   apiBase: string;
   stage: string;
   localSignIn: boolean;
+  /** local stage only: the payment-provider simulator, whose cashier stands in for a payer's phone */
+  paySimulator?: string | null;
   oidc?: { authority: string; client_id: string; redirect_uri?: string };
 };
 

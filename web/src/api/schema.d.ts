@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/admin/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The project review queue: projects of one status (pending_review by default), earliest end first */
+        get: operations["get_admin_projects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/campaigns": {
         parameters: {
             query?: never;
@@ -252,7 +269,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Apply as a 爱心企业 (the applicant administers it) */
+        /** Apply as a 爱心企业 (the applicant administers it; Idempotency-Key accepted) */
         post: operations["post_enterprises"];
         delete?: never;
         options?: never;
@@ -474,7 +491,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a 配捐 match pool (platform admin, or an approved enterprise for its own pool) */
+        /** Create a 配捐 match pool (platform admin, or an approved enterprise for its own pool; Idempotency-Key accepted) */
         post: operations["post_match_pools"];
         delete?: never;
         options?: never;
@@ -559,6 +576,58 @@ export interface paths {
         };
         /** The signed-in donor's donations, newest first */
         get: operations["get_me_donations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/follows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The projects the signed-in donor follows, newest first */
+        get: operations["get_me_follows"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/follows/{project_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Follow a project: be notified when its money moves (idempotent) */
+        put: operations["put_me_follows_project_id"];
+        post?: never;
+        /** Stop following a project (idempotent) */
+        delete: operations["delete_me_follows_project_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the signed-in donor was told (money moved in projects they follow), newest first */
+        get: operations["get_me_notifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1078,7 +1147,7 @@ export interface paths {
         /** A project's top teams */
         get: operations["get_projects_project_id_teams"];
         put?: never;
-        /** Start a 一起捐 team for an online project (any signed-in donor) */
+        /** Start a 一起捐 team for an online project (any signed-in donor; Idempotency-Key accepted) */
         post: operations["post_projects_project_id_teams"];
         delete?: never;
         options?: never;
@@ -1576,6 +1645,11 @@ export interface components {
         DisbursementInput: {
             /** Amount Fen */
             amount_fen: number;
+            /**
+             * Public Voucher Keys
+             * @description those of voucher_keys the charity publishes (a redacted copy, an invoice): linked in the public tree
+             */
+            public_voucher_keys?: string[];
             /** Purpose */
             purpose: string;
             /**
@@ -1837,6 +1911,17 @@ export interface components {
              */
             status: "pending" | "paid" | "refunded" | "expired";
         };
+        /** DonorNotificationList */
+        DonorNotificationList: {
+            /** Items */
+            items: components["schemas"]["NotificationView"][];
+            /**
+             * Next Cursor
+             * @description pass as cursor= for the next page; absent on the last
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
         /** EnterpriseIn */
         EnterpriseIn: {
             /** Contact Name */
@@ -1859,6 +1944,13 @@ export interface components {
             credit_code: string;
             /** Enterprise Id */
             enterprise_id: string;
+            /**
+             * Member Amount Fen
+             * @description members' confirmed gifts, less refunds
+             */
+            member_amount_fen: number;
+            /** Member Donation Count */
+            member_donation_count: number;
             /** Member Donor Count */
             member_donor_count: number;
             /** Members */
@@ -1999,6 +2091,11 @@ export interface components {
             confirmed_at: string | null;
             /** Disbursement Id */
             disbursement_id: string;
+            /**
+             * Documents
+             * @description the public part of each voucher and receipt
+             */
+            documents: components["schemas"]["PublicDocumentView"][];
             /** @default null */
             node?: components["schemas"]["FlowNodeView"] | null;
             /** Purpose */
@@ -2037,6 +2134,30 @@ export interface components {
             sent: components["schemas"]["FlowEdgeView"][];
             /** Uses */
             uses: components["schemas"]["UseEntryView"][];
+        };
+        /** FollowList */
+        FollowList: {
+            /** Items */
+            items: components["schemas"]["FollowView"][];
+            /**
+             * Next Cursor
+             * @description pass as cursor= for the next page; absent on the last
+             * @default null
+             */
+            next_cursor?: string | null;
+        };
+        /** FollowView */
+        FollowView: {
+            /**
+             * Followed At
+             * @description when the donor first followed (absent once unfollowed)
+             * @default null
+             */
+            followed_at?: string | null;
+            /** Following */
+            following: boolean;
+            /** Project Id */
+            project_id: string;
         };
         /** HeadView */
         HeadView: {
@@ -2846,6 +2967,36 @@ export interface components {
             /** Updated At */
             updated_at: string;
         };
+        /** PublicDocumentView */
+        PublicDocumentView: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Public
+             * @description the charity published this file (e.g. a redacted copy)
+             */
+            public: boolean;
+            /**
+             * Role
+             * @description voucher: the sender's or spender's; receipt: receiver's
+             * @enum {string}
+             */
+            role: "voucher" | "receipt";
+            /**
+             * Sha256
+             * @description hex SHA-256 of the file, recorded when it was attached
+             */
+            sha256: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Uploaded At */
+            uploaded_at: string;
+            /**
+             * Url
+             * @description a link valid for 5 minutes, only for a published file
+             */
+            url: string | null;
+        };
         /** PublicDonation */
         PublicDonation: {
             /** Amount Fen */
@@ -2887,6 +3038,11 @@ export interface components {
         };
         /** ReceiptInput */
         ReceiptInput: {
+            /**
+             * Public Voucher Keys
+             * @description those of voucher_keys the charity publishes (a redacted copy, an invoice): linked in the public tree
+             */
+            public_voucher_keys?: string[];
             /** Voucher Keys */
             voucher_keys: string[];
         };
@@ -2957,6 +3113,48 @@ export interface components {
             report: {
                 [key: string]: unknown;
             };
+        };
+        /** ReviewItem */
+        ReviewItem: {
+            /** Category */
+            category: string;
+            /** City */
+            city: string;
+            /** Cover Image Key */
+            cover_image_key: string | null;
+            /** End Date */
+            end_date: string;
+            /** Filing Number */
+            filing_number: string;
+            /** Offline Reasons */
+            offline_reasons: string[];
+            /** Org Id */
+            org_id: string;
+            /** Org Name */
+            org_name: string;
+            /** Project Id */
+            project_id: string;
+            /** Province */
+            province: string;
+            /** Reject Reason */
+            reject_reason: string | null;
+            /** Start Date */
+            start_date: string;
+            /** Status */
+            status: string;
+            /** Summary */
+            summary: string;
+            /** Target Fen */
+            target_fen: number;
+            /** Title */
+            title: string;
+            /** Updated At */
+            updated_at: string;
+        };
+        /** ReviewQueue */
+        ReviewQueue: {
+            /** Items */
+            items: components["schemas"]["ReviewItem"][];
         };
         /** ShardsIn */
         ShardsIn: {
@@ -3069,6 +3267,8 @@ export interface components {
             category: string;
             /** Description */
             description: string | null;
+            /** Documents */
+            documents: components["schemas"]["PublicDocumentView"][];
             /** Feedback Id */
             feedback_id: string | null;
             /** Spent On */
@@ -3097,6 +3297,11 @@ export interface components {
              * @default null
              */
             feedback_id?: string | null;
+            /**
+             * Public Voucher Keys
+             * @description those of voucher_keys the charity publishes (a redacted copy, an invoice): linked in the public tree
+             */
+            public_voucher_keys?: string[];
             /**
              * Spent On
              * Format: date
@@ -3239,6 +3444,64 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    get_admin_projects: {
+        parameters: {
+            query?: {
+                status?: "pending_review" | "rejected" | "offline";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewQueue"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_campaigns: {
         parameters: {
             query?: never;
@@ -3920,6 +4183,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description not_approved */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description bad_voucher, voucher_not_uploaded, voucher_too_large */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description internal error with a correlation id */
             500: {
                 headers: {
@@ -4158,6 +4439,15 @@ export interface operations {
                     "application/json": components["schemas"]["EnterpriseSummary"];
                 };
             };
+            /** @description Idempotency-Key longer than 128 characters (idempotency_key_invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description missing, malformed, badly signed or expired token */
             401: {
                 headers: {
@@ -4169,6 +4459,15 @@ export interface operations {
             };
             /** @description wrong role or another charity's resource */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid, or Idempotency-Key reused with another body */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4868,6 +5167,15 @@ export interface operations {
                     "application/json": components["schemas"]["PoolView"];
                 };
             };
+            /** @description Idempotency-Key longer than 128 characters (idempotency_key_invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description missing, malformed, badly signed or expired token */
             401: {
                 headers: {
@@ -4879,6 +5187,15 @@ export interface operations {
             };
             /** @description wrong role or another charity's resource */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid, or Idempotency-Key reused with another body */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5141,6 +5458,258 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MyDonationPage"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_me_follows: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowList"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_me_follows_project_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowView"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description project_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_me_follows_project_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FollowView"];
+                };
+            };
+            /** @description missing, malformed, badly signed or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description wrong role or another charity's resource */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description project_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description internal error with a correlation id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description client error (see error.code) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_me_notifications: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DonorNotificationList"];
                 };
             };
             /** @description missing, malformed, badly signed or expired token */
@@ -6552,7 +7121,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description medical_pays_hospitals_only, payee_not_yours, bad_voucher */
+            /** @description medical_pays_hospitals_only, payee_not_yours, bad_voucher, voucher_not_uploaded */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -6884,6 +7453,15 @@ export interface operations {
             };
             /** @description insufficient_balance */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description feedback_not_in_project, bad_voucher, voucher_not_uploaded */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7335,6 +7913,15 @@ export interface operations {
                     "application/json": components["schemas"]["TeamView"];
                 };
             };
+            /** @description Idempotency-Key longer than 128 characters (idempotency_key_invalid) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description missing, malformed, badly signed or expired token */
             401: {
                 headers: {
@@ -7346,6 +7933,15 @@ export interface operations {
             };
             /** @description wrong role or another charity's resource */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description invalid, or Idempotency-Key reused with another body */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
