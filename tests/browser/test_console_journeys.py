@@ -7,6 +7,7 @@ import re
 import time
 
 import requests
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE
@@ -175,6 +176,11 @@ def test_charity_is_approved_then_its_project_is_approved_and_searchable(journey
     page.wait_for_url(re.compile(r"/org/projects/[0-9A-Z]+$"))
     expect(page.locator(".project-status")).to_have_text("草稿")
     expect(page.get_by_label("项目名称")).to_have_value("浏览器测试：江汉平原助学行动")
+    project_path = page.url.split("/org/projects/")[1]
+    cover = tmp_path / "封面.png"
+    Image.new("RGB", (320, 160), (200, 16, 46)).save(cover)
+    page.get_by_label("封面图片").set_input_files(str(cover))
+    expect(page.get_by_text("已上传封面")).to_be_visible()
     page.get_by_role("button", name="提交审核", exact=True).click()
     expect(page.locator(".project-status")).to_have_text("待审核")
 
@@ -186,6 +192,12 @@ def test_charity_is_approved_then_its_project_is_approved_and_searchable(journey
     docs_image(page, "console-review-queue.png", DESKTOP)
     page.get_by_role("button", name="通过 浏览器测试：江汉平原助学行动").click()
     expect(page.get_by_text("已通过，已上线")).to_be_visible()
+
+    # And its page shows the cover the charity uploaded (a real picture, decoded by the browser)
+    page.goto(f"/projects/{project_path}")
+    cover_image = page.get_by_role("img", name="浏览器测试：江汉平原助学行动 封面")
+    expect(cover_image).to_be_visible()
+    assert cover_image.evaluate("img => img.complete && img.naturalWidth") == 320
 
     # And anyone finds it in search once the index catches up
     search_until_found(page, "江汉平原")

@@ -160,3 +160,35 @@ def test_history_is_public_newest_first_and_paged(client, auth, joint):
     assert [e["text"] for e in rest["items"]] == ["第0次反馈"] and rest["next_before"] is None
     page = client.http.get(f"/projects/{project_id}").json_body
     assert [e["text"] for e in page["feedback"]] == ["第2次反馈", "第1次反馈", "第0次反馈"]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # what the charity uploaded (the bytes, not a real picture)
+
+
+def test_the_project_page_links_the_cover_and_feedback_images_for_anyone_to_see(client, auth, joint):
+    import requests
+
+    # Given a project whose cover and feedback image were uploaded through presigned PUTs
+    raising, _, project_id = joint
+    headers = auth("org_admin", org_id=raising)
+
+    def uploaded() -> str:
+        grant = created(post(client, f"/projects/{project_id}/uploads", headers, {"content_type": "image/png"}))
+        put = requests.put(grant["upload_url"], data=PNG, headers={"Content-Type": "image/png"}, timeout=30)
+        assert put.status_code == 200, put.text
+        return str(grant["key"])
+
+    ProjectModel.get(project_id).update(actions=[ProjectModel.cover_image_key.set(uploaded())])
+    created(post(client, f"/projects/{project_id}/feedback", headers, {**TEXT, "image_keys": [uploaded()]}))
+
+    # When anyone opens the project page
+    page = client.http.get(f"/projects/{project_id}").json_body
+
+    # Then its short-lived links download exactly what was uploaded; a project without images has none
+    assert requests.get(page["cover_image_url"], timeout=30).content == PNG
+    [image_url] = page["feedback"][0]["image_urls"]
+    assert requests.get(image_url, timeout=30).content == PNG
+    history = client.http.get(f"/projects/{project_id}/feedback").json_body
+    assert len(history["items"][0]["image_urls"]) == 1
+    plain = online_project_via_api(client, auth, raising)
+    assert client.http.get(f"/projects/{plain}").json_body["cover_image_url"] is None

@@ -48,7 +48,7 @@ def project_upload(ctx: RequestContext, project_id: str) -> Upload:
     tags=TAGS,
 )
 def post_feedback(ctx: RequestContext, project_id: str) -> FeedbackView:
-    return feedback_view(feedback_logic.post_feedback(project_id, ctx.body, ctx.require_principal()))
+    return feedback_view(feedback_logic.post_feedback(project_id, ctx.body, ctx.require_principal()), ctx.settings)
 
 
 @api_route(
@@ -63,4 +63,4 @@ def post_feedback(ctx: RequestContext, project_id: str) -> FeedbackView:
 def feedback_history(ctx: RequestContext, project_id: str) -> FeedbackPage:
     entries = feedback_logic.feedback_history(project_id, ctx.principal, limit=ctx.query.limit, before=ctx.query.before)
     next_before = entries[-1].posted_at_id if len(entries) == ctx.query.limit else None
-    return FeedbackPage(items=[feedback_view(e) for e in entries], next_before=next_before)
+    return FeedbackPage(items=[feedback_view(e, ctx.settings) for e in entries], next_before=next_before)

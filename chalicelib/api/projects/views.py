@@ -11,6 +11,7 @@ from chalicelib.logic.deadlines import shanghai_day
 from chalicelib.logic.feedback import FeedbackModel
 from chalicelib.logic.orgs import OrgModel, certificate_valid
 from chalicelib.logic.projects import ProjectModel, project_page
+from chalicelib.logic.uploads import document_url
 
 DISCLAIMER = (
     "本平台为互联网公开募捐信息平台，仅提供募捐信息发布服务。项目信息由发起募捐的慈善组织发布并对其真实性负责，"
@@ -36,6 +37,7 @@ class FeedbackView(BaseModel):
     org_id: str = Field(description="the charity that posted it")
     text: str
     image_keys: list[str]
+    image_urls: list[str] = Field(description="short-lived links to the images, in the order of image_keys")
     amount_used_fen: int | None
     period: str | None
     is_final: bool
@@ -57,6 +59,7 @@ class ProjectView(BaseModel):
     province: str
     city: str
     beneficiary: str
+    cover_image_url: str | None = Field(description="short-lived link to the cover image, if any")
     target_fen: int
     amount_raised_fen: int
     donation_count: int
@@ -126,14 +129,16 @@ def org_brief(org: OrgModel | None, settings: Settings) -> OrgBrief | None:
     )
 
 
-def feedback_view(entry: FeedbackModel) -> FeedbackView:
+def feedback_view(entry: FeedbackModel, settings: Settings) -> FeedbackView:
+    keys = [str(x) for x in entry.image_keys or []]
     return FeedbackView(
         feedback_id=entry.feedback_id,
         cursor=entry.posted_at_id,
         posted_at=entry.posted_at,
         org_id=entry.org_id,
         text=entry.text,
-        image_keys=[str(x) for x in entry.image_keys or []],
+        image_keys=keys,
+        image_urls=[url for url in (document_url(settings, key) for key in keys) if url],
         amount_used_fen=int(entry.amount_used_fen) if entry.amount_used_fen is not None else None,
         period=entry.period,
         is_final=bool(entry.is_final),
@@ -149,6 +154,7 @@ def project_view(project: ProjectModel, settings: Settings) -> ProjectView:
         summary=project.summary,
         description=project.description,
         beneficiary=project.beneficiary,
+        cover_image_url=document_url(settings, project.cover_image_key),
         amount_raised_fen=page.totals.amount_fen,
         donation_count=page.totals.donation_count,
         donor_count=page.totals.donor_count,
@@ -166,7 +172,7 @@ def project_view(project: ProjectModel, settings: Settings) -> ProjectView:
         counter_shards=int(project.counter_shards),
         raising_org=org_brief(page.raising_org, settings),
         executing_org=org_brief(page.executing_org, settings),
-        feedback=[feedback_view(e) for e in page.feedback],
+        feedback=[feedback_view(e, settings) for e in page.feedback],
         disclaimer=DISCLAIMER,
         created_at=project.created_at,
         updated_at=project.updated_at,

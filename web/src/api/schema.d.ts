@@ -2065,6 +2065,11 @@ export interface components {
             feedback_id: string;
             /** Image Keys */
             image_keys: string[];
+            /**
+             * Image Urls
+             * @description short-lived links to the images, in the order of image_keys
+             */
+            image_urls: string[];
             /** Is Final */
             is_final: boolean;
             /** On Time */
@@ -2914,6 +2919,11 @@ export interface components {
             counter_shards: number;
             /** Cover Image Key */
             cover_image_key: string | null;
+            /**
+             * Cover Image Url
+             * @description short-lived link to the cover image, if any
+             */
+            cover_image_url: string | null;
             /** Created At */
             created_at: string;
             /** Description */
