@@ -21,10 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_ledger import WRITES, count_requests  # noqa: E402
-from bench.bench_orgs import start_moto  # noqa: E402
-from chalicelib.localkeys import ensure_keypair  # noqa: E402
-from infra.build import stage_environment  # noqa: E402
-from scripts.local_stack import STATE_DIR, free_port  # noqa: E402
+from bench.bench_orgs import local_stage_on_moto  # noqa: E402
 
 N = int(os.environ.get("BENCH_FOLLOWS_N", "5000"))
 APPROVED = {
@@ -57,13 +54,7 @@ def drain(settings: object) -> tuple[int, int]:
 
 
 def main() -> int:
-    port = free_port()
-    _, jwks = ensure_keypair(STATE_DIR)
-    os.environ.update(
-        stage_environment("local", {"GONGYI_AWS_ENDPOINT": f"http://127.0.0.1:{port}", "GONGYI_JWKS_URL": str(jwks)})
-    )
-    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
-    start_moto(port)
+    local_stage_on_moto()
     from chalicelib.bootstrap import bootstrap
     from chalicelib.dal.follows import FOLLOW_SHARDS, follow
     from chalicelib.logic.fundflow.followers import FANOUT_PAGE, queue_fanout

@@ -22,10 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_orgs import start_moto  # noqa: E402
-from chalicelib.localkeys import ensure_keypair  # noqa: E402
-from infra.build import stage_environment  # noqa: E402
-from scripts.local_stack import STATE_DIR, free_port  # noqa: E402
+from bench.bench_orgs import local_stage_on_moto  # noqa: E402
 
 N = int(os.environ.get("BENCH_LEDGER_N", "10000"))
 BATCH = 100
@@ -64,13 +61,7 @@ def count_requests() -> None:
 
 
 def main() -> int:
-    port = free_port()
-    _, jwks = ensure_keypair(STATE_DIR)
-    os.environ.update(
-        stage_environment("local", {"GONGYI_AWS_ENDPOINT": f"http://127.0.0.1:{port}", "GONGYI_JWKS_URL": str(jwks)})
-    )
-    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
-    start_moto(port)
+    local_stage_on_moto()
     from chalicelib.bootstrap import bootstrap
     from chalicelib.ids import new_id
     from chalicelib.logic.ledger import merkle, proofs

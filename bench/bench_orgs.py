@@ -33,6 +33,17 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
 CALLS: collections.Counter[str] = collections.Counter()
 
 
+def local_stage_on_moto() -> None:
+    """The local stage's settings, pointed at an embedded moto server started in this process."""
+    port = free_port()
+    _, jwks = ensure_keypair(STATE_DIR)
+    os.environ.update(
+        stage_environment("local", {"GONGYI_AWS_ENDPOINT": f"http://127.0.0.1:{port}", "GONGYI_JWKS_URL": str(jwks)})
+    )
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    start_moto(port)
+
+
 def start_moto(port: int) -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
@@ -60,13 +71,7 @@ def headers(role: str, **claims: Any) -> dict[str, str]:
 
 
 def main() -> int:
-    port = free_port()
-    _, jwks = ensure_keypair(STATE_DIR)
-    os.environ.update(
-        stage_environment("local", {"GONGYI_AWS_ENDPOINT": f"http://127.0.0.1:{port}", "GONGYI_JWKS_URL": str(jwks)})
-    )
-    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
-    start_moto(port)
+    local_stage_on_moto()
     from chalice.test import Client
 
     from app import app
