@@ -41,7 +41,7 @@ def issue_receipts(settings: Settings, event: Any) -> dict[str, Any]:
 def render_receipts(settings: Settings, event: Any) -> dict[str, Any]:
     from chalicelib.bootstrap import bootstrap
     from chalicelib.logic.receipts import documents  # noqa: F401 - reportlab, here and only here
-    from chalicelib.logic.receipts.issuing import render_receipt_set
+    from chalicelib.logic.receipts.issuing import render_streamed_set
 
     current = bootstrap()
 
@@ -49,7 +49,7 @@ def render_receipts(settings: Settings, event: Any) -> dict[str, Any]:
         image = _new_image(record)
         if not image or image.get("status") != "allocated":
             return "ignored"
-        return render_receipt_set(current, str(image["donation_id"]))
+        return render_streamed_set(current, record.raw_event["dynamodb"]["NewImage"])
 
     return process_stream_batch(event, render)
 
@@ -63,7 +63,7 @@ FUNCTIONS = [
     ),
     LambdaFunction(
         name=RENDERER,
-        trigger=Stream(table="receipts", batch_size=10),
+        trigger=Stream(table="receipts", batch_size=25),
         body=render_receipts,
         uses=Uses(
             tables=("receipts",), reads=("donations", "projects", "orgs"), buckets=("receipts_bucket:receipts/",)

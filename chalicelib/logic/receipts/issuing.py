@@ -93,11 +93,25 @@ def on_donation_change(
     return "allocated" if created else "already_allocated"
 
 
-def render_receipt_set(settings: Settings, donation_id: str, *, now: datetime | None = None) -> str:
-    """Render and store the three PDFs of an allocated set; returns what was done."""
+def render_streamed_set(settings: Settings, new_image: dict[str, Any]) -> str:
+    """The renderer's step for one receipts-stream record (DynamoDB JSON of the new image)."""
+    receipt = store.receipt_from_stream(new_image)
+    return render_receipt_set(settings, receipt.donation_id, as_streamed=receipt)
+
+
+def render_receipt_set(
+    settings: Settings,
+    donation_id: str,
+    *,
+    now: datetime | None = None,
+    as_streamed: store.ReceiptModel | None = None,
+) -> str:
+    """Render and store the three PDFs of an allocated set; returns what was done.
+    ``as_streamed``: the set as its stream record shows it, instead of reading it (a set
+    voided since is still never marked issued: ``mark_issued`` is conditional)."""
     from chalicelib.logic.receipts.documents import ReceiptFacts, render_set
 
-    receipt = store.find_receipt(donation_id)
+    receipt = as_streamed or store.find_receipt(donation_id)
     if receipt is None:
         return "missing"
     if receipt.status != "allocated":
@@ -115,11 +129,9 @@ def render_receipt_set(settings: Settings, donation_id: str, *, now: datetime | 
         issued_on=shanghai_date(receipt.allocated_at),
         verify_url=verify_url(settings, receipt.number, receipt.check_code),
     )
-    stored: dict[str, tuple[str, int]] = {}
-    for kind, pdf in render_set(facts).items():
-        key = document_key(receipt, kind)
-        store.put_document(settings, key, pdf)
-        stored[kind] = (key, len(pdf))
+    pdfs = {kind: (document_key(receipt, kind), pdf) for kind, pdf in render_set(facts).items()}
+    store.put_documents(settings, dict(pdfs.values()))
+    stored = {kind: (key, len(pdf)) for kind, (key, pdf) in pdfs.items()}
     if not store.mark_issued(receipt, stored, to_iso(now)):
         return "voided_meanwhile"
     logger.info("receipts issued", extra={"donation_id": donation_id, "number": receipt.number})
