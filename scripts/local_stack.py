@@ -90,6 +90,9 @@ class LocalStack:
                 "GONGYI_JWKS_URL": str(self.jwks_path),
                 "GONGYI_PUBLIC_BASE_URL": f"http://127.0.0.1:{api_port}",
                 "GONGYI_NOTIFY_BASE_URL": f"http://127.0.0.1:{api_port}",
+                # The simulator shares a small machine with the whole stack (and, in CI, with a
+                # second test worker): give it longer than a real provider's 5 s before a 503.
+                "GONGYI_PROVIDER_TIMEOUT_SECONDS": "15",
                 **gongyi_configs(ensure_keys(STATE_DIR), self.sim_url),
             },
         )
