@@ -45,3 +45,17 @@ def presigned_put(settings: Settings, bucket: str, key: str, *, content_type: st
             ExpiresIn=expires_in,
         )
     )
+
+
+def head_object(settings: Settings, bucket: str, key: str) -> dict[str, Any] | None:
+    """What S3 stores about ``key`` (HeadObject); None when nothing was uploaded there."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib.dal.conditions import error_code
+
+    try:
+        return dict(aws_client(settings, "s3").head_object(Bucket=bucket, Key=key))
+    except ClientError as exc:
+        if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise

@@ -5,12 +5,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from botocore.exceptions import ClientError
-
 from chalicelib.clock import to_iso
 from chalicelib.config import Settings
-from chalicelib.dal.aws import aws_client
-from chalicelib.dal.conditions import error_code
+from chalicelib.dal.aws import aws_client, head_object
 
 CHUNK = 1 << 20
 
@@ -25,12 +22,9 @@ class StoredFile:
 
 def stored_file(settings: Settings, key: str) -> StoredFile | None:
     """What S3 says of an uploaded voucher; None if nothing was uploaded under ``key``."""
-    try:
-        head = aws_client(settings, "s3").head_object(Bucket=settings.documents_bucket, Key=key)
-    except ClientError as exc:
-        if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
+    head = head_object(settings, settings.documents_bucket, key)
+    if head is None:
+        return None
     return StoredFile(
         content_type=str(head.get("ContentType") or "application/octet-stream"),
         size_bytes=int(head["ContentLength"]),

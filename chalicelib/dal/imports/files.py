@@ -6,11 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.config import Settings
-from chalicelib.dal.aws import aws_client, queue_url
-from chalicelib.dal.conditions import error_code
+from chalicelib.dal.aws import aws_client, head_object, queue_url
 
 CONTINUE = "import_continue"
 
@@ -23,12 +20,9 @@ class StoredObject:
 
 
 def head_upload(settings: Settings, key: str) -> StoredObject | None:
-    try:
-        head = aws_client(settings, "s3").head_object(Bucket=settings.imports_bucket, Key=key)
-    except ClientError as exc:
-        if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
-            return None
-        raise
+    head = head_object(settings, settings.imports_bucket, key)
+    if head is None:
+        return None
     return StoredObject(head["ETag"].strip('"'), int(head["ContentLength"]), head.get("VersionId"))
 
 
