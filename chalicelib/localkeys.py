@@ -7,6 +7,8 @@ where Cognito issues tokens.
 from __future__ import annotations
 
 import json
+import os
+import secrets
 import time
 from pathlib import Path
 
@@ -19,23 +21,45 @@ LOCAL_ISSUER = "https://gongyi.local/issuer"
 LOCAL_AUDIENCE = "gongyi-local"
 
 
+def write_once(path: Path, content: bytes) -> bytes:
+    """Create ``path`` holding ``content`` unless another process created it first; returns
+    what the file holds. On a fresh clone several local stacks and test workers start at once:
+    each may generate keys, and all of them must end up using the same ones."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    tmp.write_bytes(content)
+    try:
+        os.link(tmp, path)  # atomic, and refused when the file exists
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_bytes()
+
+
+def _replace(path: Path, content: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    tmp.write_text(content)
+    tmp.replace(path)
+
+
 def ensure_keypair(directory: Path) -> tuple[Path, Path]:
-    """Create ``private.pem`` and ``jwks.json`` in ``directory`` unless present."""
+    """Create ``jwt-private.pem`` and ``jwks.json`` in ``directory`` unless present (the public
+    key set is derived from whichever private key was written first)."""
     directory.mkdir(parents=True, exist_ok=True)
     private_path, jwks_path = directory / "jwt-private.pem", directory / "jwks.json"
     if private_path.exists() and jwks_path.exists():
         return private_path, jwks_path
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+    if not private_path.exists():
+        fresh = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = fresh.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-    )
+        write_once(private_path, pem)
+    key = serialization.load_pem_private_key(private_path.read_bytes(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
     jwk.update({"kid": LOCAL_KID, "alg": "RS256", "use": "sig"})
-    jwks_path.write_text(json.dumps({"keys": [jwk]}))
+    _replace(jwks_path, json.dumps({"keys": [jwk]}))
     return private_path, jwks_path
 
 

@@ -13,6 +13,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from chalicelib.localkeys import write_once
+
 WECHAT_MCHID = "1900000109"
 WECHAT_APPID = "wxd678efh567hg6787"
 ALIPAY_APP_ID = "2021000122671234"
@@ -85,11 +87,8 @@ def ensure_keys(state_dir: Path) -> dict[str, Any]:
     if path.exists():
         return dict(json.loads(path.read_text()))
     state_dir.mkdir(parents=True, exist_ok=True)
-    keys = generate_keys()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(keys, indent=1))
-    tmp.replace(path)
-    return keys
+    # Several stacks may start at once on a fresh clone: whichever keys were written first win.
+    return dict(json.loads(write_once(path, json.dumps(generate_keys(), indent=1).encode())))
 
 
 def gongyi_configs(keys: dict[str, Any], sim_url: str) -> dict[str, str]:
