@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from chalicelib.config import Settings
@@ -39,34 +38,20 @@ def issue_receipts(settings: Settings, event: Any) -> dict[str, Any]:
     )
 
 
-RENDER_IN_PARALLEL = 4
-_RENDERERS = ThreadPoolExecutor(max_workers=RENDER_IN_PARALLEL, thread_name_prefix="receipts-render")
-
-
 def render_receipts(settings: Settings, event: Any) -> dict[str, Any]:
     from chalicelib.bootstrap import bootstrap
     from chalicelib.logic.receipts import documents  # noqa: F401 - reportlab, here and only here
     from chalicelib.logic.receipts.issuing import render_streamed_set
 
     current = bootstrap()
-    raw = event.to_dict() if hasattr(event, "to_dict") else event
-    # The batch's sets are rendered and stored RENDER_IN_PARALLEL at a time (their storage calls
-    # overlap); each record's outcome is then reported as usual, so a failed set retries alone.
-    allocated = [
-        r
-        for r in raw.get("Records", [])
-        if r.get("dynamodb", {}).get("NewImage", {}).get("status") == {"S": "allocated"}
-    ]
-    outcomes = {
-        r["dynamodb"]["SequenceNumber"]: _RENDERERS.submit(render_streamed_set, current, r["dynamodb"]["NewImage"])
-        for r in allocated
-    }
 
     def render(record: Any) -> str:
-        outcome = outcomes.get(record.dynamodb.sequence_number if record.dynamodb else None)
-        return outcome.result() if outcome is not None else "ignored"
+        image = _new_image(record)
+        if not image or image.get("status") != "allocated":
+            return "ignored"
+        return render_streamed_set(current, record.raw_event["dynamodb"]["NewImage"])
 
-    return process_stream_batch(raw, render)
+    return process_stream_batch(event, render)
 
 
 FUNCTIONS = [
