@@ -236,24 +236,46 @@ def claim_numbers(receipts: list[ReceiptModel], *, expected_last_seq: int) -> bo
     return True
 
 
-def mark_issued(receipt: ReceiptModel, documents: dict[str, tuple[str, int]], issued_at: str) -> bool:
+Documents = dict[str, tuple[str, int]]  # kind -> (S3 key, size in bytes)
+
+
+def _issued_actions(documents: Documents, issued_at: str) -> list[Any]:
+    return [
+        ReceiptModel.status.set("issued"),
+        ReceiptModel.issued_at.set(issued_at),
+        ReceiptModel.documents.set({kind: {"key": key, "size": size} for kind, (key, size) in documents.items()}),
+    ]
+
+
+_STILL_ISSUABLE = ReceiptModel.status.is_in("allocated", "issued")
+# A transaction holds at most 100 actions; the renderer's stream batch is 25 sets.
+MAX_ISSUES_PER_TRANSACTION = 100
+
+
+def mark_issued(receipt: ReceiptModel, documents: Documents, issued_at: str) -> bool:
     """allocated -> issued with the documents' keys; False when the set was voided meanwhile."""
     try:
-        receipt.update(
-            actions=[
-                ReceiptModel.status.set("issued"),
-                ReceiptModel.issued_at.set(issued_at),
-                ReceiptModel.documents.set(
-                    {kind: {"key": key, "size": size} for kind, (key, size) in documents.items()}
-                ),
-            ],
-            condition=ReceiptModel.status.is_in("allocated", "issued"),
-        )
+        receipt.update(actions=_issued_actions(documents, issued_at), condition=_STILL_ISSUABLE)
         return True
     except UpdateError as exc:
         if condition_failed(exc):
             return False
         raise
+
+
+def mark_issued_many(sets: list[tuple[ReceiptModel, Documents]], issued_at: str) -> bool:
+    """``mark_issued`` for several sets (distinct donations) in ONE transaction, each with its
+    own condition; False when any was voided meanwhile (nothing written: the caller marks those
+    sets one by one, which decides each)."""
+    if not 0 < len(sets) <= MAX_ISSUES_PER_TRANSACTION:
+        raise ValueError(f"1 to {MAX_ISSUES_PER_TRANSACTION} sets a transaction, not {len(sets)}")
+    try:
+        with TransactWrite(connection=connection_for(ReceiptModel)) as tx:
+            for receipt, documents in sets:
+                tx.update(receipt, actions=_issued_actions(documents, issued_at), condition=_STILL_ISSUABLE)
+    except TransactWriteError:
+        return False
+    return True
 
 
 def mark_void(donation_id: str, voided_at: str) -> ReceiptModel | None:
@@ -280,8 +302,7 @@ def put_document(settings: Settings, key: str, body: bytes) -> None:
 
 
 def put_documents(settings: Settings, documents: dict[str, bytes]) -> None:
-    """Store a set's PDFs (key -> bytes), in the calling thread: the IAM enforcement journey
-    attributes each call to the function that made it, which calls from worker threads escape."""
+    """Store a set's PDFs (key -> bytes)."""
     for key, body in documents.items():
         put_document(settings, key, body)
 

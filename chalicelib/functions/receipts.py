@@ -41,17 +41,32 @@ def issue_receipts(settings: Settings, event: Any) -> dict[str, Any]:
 def render_receipts(settings: Settings, event: Any) -> dict[str, Any]:
     from chalicelib.bootstrap import bootstrap
     from chalicelib.logic.receipts import documents  # noqa: F401 - reportlab, here and only here
-    from chalicelib.logic.receipts.issuing import render_streamed_set
+    from chalicelib.logic.receipts.issuing import issue_streamed_sets
 
     current = bootstrap()
+    raw = event.to_dict() if hasattr(event, "to_dict") else event
+    # The batch's allocated sets are issued together (rendered side by side, marked issued in one
+    # transaction); then each record's outcome is reported as usual, so a failed set retries alone.
+    allocated = [
+        record["dynamodb"]
+        for record in raw.get("Records", [])
+        if record.get("dynamodb", {}).get("NewImage", {}).get("status") == {"S": "allocated"}
+    ]
+    outcomes = dict(
+        zip(
+            [record["SequenceNumber"] for record in allocated],
+            issue_streamed_sets(current, [record["NewImage"] for record in allocated]),
+            strict=True,
+        )
+    )
 
     def render(record: Any) -> str:
-        image = _new_image(record)
-        if not image or image.get("status") != "allocated":
-            return "ignored"
-        return render_streamed_set(current, record.raw_event["dynamodb"]["NewImage"])
+        outcome = outcomes.get(record.dynamodb.sequence_number if record.dynamodb else None, "ignored")
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
-    return process_stream_batch(event, render)
+    return process_stream_batch(raw, render)
 
 
 FUNCTIONS = [

@@ -341,3 +341,74 @@ def test_a_batch_whose_transaction_fails_is_numbered_one_by_one_without_a_gap(cl
     # Then the batch transaction failed as a whole and each gift was numbered alone: 1..6, no gap
     seqs = sorted(int(get_receipt(d.donation_id).seq) for d in [*donations, interloper])
     assert seqs == list(range(1, 7))
+
+
+def _renderer_batch(client, receipts) -> dict:
+    records = [stream_record(r, sequence=i) for i, r in enumerate(receipts, start=1)]
+    return client.lambda_.invoke(RENDERER, stream_event(*records)).payload
+
+
+def _numbered(client, donations) -> list[ReceiptModel]:
+    assert _issuer_batch(client, donations) == {"batchItemFailures": []}
+    return [get_receipt(d.donation_id) for d in donations]
+
+
+def test_a_renderer_batch_is_marked_issued_in_one_transaction(client, aws, charity, monkeypatch):
+    from chalicelib.dal import receipts as store
+
+    # Given a surge's receipts-stream batch: 6 allocated sets, one of them delivered twice
+    _, project = charity
+    receipts = _numbered(client, [make_donation(aws, project, amount_fen=100 + i) for i in range(6)])
+    batches, singles = [], []
+    real_batch, real_single = store.mark_issued_many, store.mark_issued
+    monkeypatch.setattr(store, "mark_issued_many", lambda s, at: batches.append(len(s)) or real_batch(s, at))
+    monkeypatch.setattr(store, "mark_issued", lambda *a: singles.append(1) or real_single(*a))
+
+    # When the renderer gets them as one batch
+    assert _renderer_batch(client, [*receipts, receipts[2]]) == {"batchItemFailures": []}
+
+    # Then one transaction marked the six issued, none one by one, each with its three PDFs
+    assert batches == [6] and singles == []
+    for receipt in receipts:
+        issued = get_receipt(receipt.donation_id)
+        assert issued.status == "issued" and issued.number == receipt.number
+        keys = issued.document_keys()
+        assert sorted(keys) == ["donation_certificate", "donation_receipt", "thank_you_letter"]
+        for key in keys.values():
+            body = store.aws_client(aws, "s3").get_object(Bucket=aws.receipts_bucket, Key=key)["Body"]
+            data = body.read()
+            assert data.startswith(b"%PDF") and receipt.number in pdf_text(data)
+
+
+def test_a_renderer_batch_with_a_voided_set_and_a_failing_one(client, aws, charity, monkeypatch):
+    from chalicelib.dal import receipts as store
+
+    # Given a batch of 4 allocated sets: one refunded (voided) since its record was written,
+    # and one whose documents cannot be stored right now
+    _, project = charity
+    donations = [make_donation(aws, project, amount_fen=100 + i) for i in range(4)]
+    receipts = _numbered(client, donations)
+    refunded, failing = donations[1], receipts[3]
+    refunded.update(actions=[DonationModel.status.set("refunded")])
+    assert deliver(client, ISSUER, refunded) == {"batchItemFailures": []}
+    real_put = store.put_documents
+
+    def put_documents(settings, documents):
+        if any(f"/{failing.number}/" in key for key in documents):
+            raise ConnectionError("S3 is unreachable")
+        real_put(settings, documents)
+
+    monkeypatch.setattr(store, "put_documents", put_documents)
+
+    # When the renderer gets the batch (the voided set's stale "allocated" image included)
+    payload = _renderer_batch(client, receipts)
+
+    # Then only the failing set is reported for retry; the voided set stays void (the batch's
+    # transaction failed on it, and the others were marked one by one); the rest are issued
+    assert payload == {"batchItemFailures": [{"itemIdentifier": "4"}]}
+    assert [get_receipt(d.donation_id).status for d in donations] == ["issued", "void", "issued", "allocated"]
+
+    # And its retry, once S3 answers, issues it
+    monkeypatch.setattr(store, "put_documents", real_put)
+    assert _renderer_batch(client, [failing]) == {"batchItemFailures": []}
+    assert get_receipt(failing.donation_id).status == "issued"

@@ -25,6 +25,7 @@ from chalicelib.dal import receipts as store
 from chalicelib.dal.donations import donations_by_id, find_donation
 from chalicelib.logic.receipts.numbering import ReceiptNumberAllocator
 from chalicelib.observability import logger
+from chalicelib.threads import map_in_threads
 
 DOCUMENT_TITLES = {
     "thank_you_letter": "感谢信",
@@ -93,30 +94,60 @@ def on_donation_change(
     return "allocated" if created else "already_allocated"
 
 
-def render_streamed_set(settings: Settings, new_image: dict[str, Any]) -> str:
-    """The renderer's step for one receipts-stream record (DynamoDB JSON of the new image)."""
-    receipt = store.receipt_from_stream(new_image)
-    return render_receipt_set(settings, receipt.donation_id, as_streamed=receipt)
+# Sets of a stream batch rendered and stored side by side: their storage calls overlap.
+RENDER_IN_PARALLEL = 4
 
 
-def render_receipt_set(
-    settings: Settings,
-    donation_id: str,
-    *,
-    now: datetime | None = None,
-    as_streamed: store.ReceiptModel | None = None,
-) -> str:
-    """Render and store the three PDFs of an allocated set; returns what was done.
-    ``as_streamed``: the set as its stream record shows it, instead of reading it (a set
-    voided since is still never marked issued: ``mark_issued`` is conditional)."""
-    from chalicelib.logic.receipts.documents import ReceiptFacts, render_set
+def issue_streamed_sets(
+    settings: Settings, new_images: list[dict[str, Any]], *, now: datetime | None = None
+) -> list[str | Exception]:
+    """The renderer's step for a stream batch (DynamoDB JSON of each record's new image): each
+    allocated set rendered and stored (``RENDER_IN_PARALLEL`` at a time), then all marked issued
+    in one transaction (one by one when a set was voided meanwhile). One outcome per image, in
+    order: what was done, or the exception of a set that failed (it alone is retried)."""
+    issued_at = to_iso(now or utcnow())
+    receipts = [store.receipt_from_stream(image) for image in new_images]
+    # A replayed batch can hold a set twice: it is rendered and marked once.
+    first = {receipt.donation_id: index for index, receipt in reversed(list(enumerate(receipts)))}
+    todo = [receipt for index, receipt in enumerate(receipts) if first[receipt.donation_id] == index]
+    stored = dict(
+        zip(
+            [receipt.donation_id for receipt in todo],
+            map_in_threads(lambda receipt: _render_and_store(settings, receipt), todo, at_most=RENDER_IN_PARALLEL),
+            strict=True,
+        )
+    )
+    ready = [(receipt, documents) for receipt in todo if isinstance(documents := stored[receipt.donation_id], dict)]
+    done: dict[str, str | Exception] = {
+        donation_id: documents for donation_id, documents in stored.items() if not isinstance(documents, dict)
+    }
+    if ready and store.mark_issued_many(ready, issued_at):
+        done.update({receipt.donation_id: "issued" for receipt, _ in ready})
+    else:
+        for receipt, documents in ready:
+            done[receipt.donation_id] = _mark_issued(receipt, documents, issued_at)
+    return [done[receipt.donation_id] for receipt in receipts]
 
-    receipt = as_streamed or store.find_receipt(donation_id)
+
+def render_receipt_set(settings: Settings, donation_id: str, *, now: datetime | None = None) -> str:
+    """Render and store the three PDFs of the donation's allocated set and mark it issued;
+    returns what was done."""
+    receipt = store.find_receipt(donation_id)
     if receipt is None:
         return "missing"
+    documents = _render_and_store(settings, receipt)
+    if isinstance(documents, str):
+        return documents
+    return _mark_issued(receipt, documents, to_iso(now or utcnow()))
+
+
+def _render_and_store(settings: Settings, receipt: store.ReceiptModel) -> store.Documents | str:
+    """The set's three PDFs rendered and stored under keys derived from its number; a set not
+    (or no longer) allocated is left alone (``already_<status>``)."""
+    from chalicelib.logic.receipts.documents import ReceiptFacts, render_set
+
     if receipt.status != "allocated":
         return f"already_{receipt.status}"
-    now = now or utcnow()
     facts = ReceiptFacts(
         number=receipt.number,
         check_code=receipt.check_code,
@@ -131,8 +162,12 @@ def render_receipt_set(
     )
     pdfs = {kind: (document_key(receipt, kind), pdf) for kind, pdf in render_set(facts).items()}
     store.put_documents(settings, dict(pdfs.values()))
-    stored = {kind: (key, len(pdf)) for kind, (key, pdf) in pdfs.items()}
-    if not store.mark_issued(receipt, stored, to_iso(now)):
+    return {kind: (key, len(pdf)) for kind, (key, pdf) in pdfs.items()}
+
+
+def _mark_issued(receipt: store.ReceiptModel, documents: store.Documents, issued_at: str) -> str:
+    # Conditional: a set voided since its stream record was written is never marked issued.
+    if not store.mark_issued(receipt, documents, issued_at):
         return "voided_meanwhile"
-    logger.info("receipts issued", extra={"donation_id": donation_id, "number": receipt.number})
+    logger.info("receipts issued", extra={"donation_id": receipt.donation_id, "number": receipt.number})
     return "issued"
