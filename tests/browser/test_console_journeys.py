@@ -462,3 +462,86 @@ def test_a_donor_pays_by_wechat_h5_and_by_alipay_at_the_provider_pages(journey):
     alipay.close()
     expect(page.locator(".donation-status")).to_have_text("已支付", timeout=WAIT)
     j.shot("alipay-thanks")
+
+
+def test_an_auditor_follows_a_gift_from_its_receipt_into_the_signed_ledger(journey, console_stack):
+    # Given a donor who paid ¥12 by WeChat H5 and got her 三证, then gave twice more (so the
+    # ledger has several entries and her gift's proof has a path to walk)
+    donor = journey()
+    page = donor.page
+    donor.sign_in("donor", sub="donor-ledger")
+    thanks = []
+    for amount in ("12", "3", "4"):
+        give_on_phone(page, amount, "微信支付（手机浏览器）")
+        page.wait_for_url(re.compile(r"/donations/[0-9A-Z]+$"))
+        thanks.append(page.url)
+        page.get_by_role("link", name="前往微信支付").click()
+        page.get_by_role("button", name="确认支付").click()
+        expect(page.locator(".donation-status")).to_have_text("已支付", timeout=WAIT)
+    page.goto(thanks[0])
+    expect(page.get_by_role("link", name="验真", exact=True)).to_be_visible(timeout=WAIT)
+    donation_id = thanks[0].rsplit("/", 1)[-1]
+    entries = [f"donation:{url.rsplit('/', 1)[-1]}:paid" for url in thanks]
+
+    # And platform staff signing a tree head from the ledger page until the gift is in it
+    # (the schedule does it every 5 minutes; the sequencer follows the payment within seconds)
+    api = console_stack.api_url
+    admin = {"Authorization": f"Bearer {console_stack.token('platform_admin', sub='ledger-operator')}"}
+    for _ in range(60):  # the first head, once the sequencer has any entry (before it: 404 no_tree_head)
+        if requests.post(f"{api}/ledger/heads", headers=admin, timeout=20).status_code == 200:
+            break
+        time.sleep(1)
+    staff = journey()
+    staff.sign_in("platform_admin", sub="ledger-operator")
+    staff.page.goto("/ledger")
+
+    def in_signed_tree() -> bool:
+        head = requests.get(f"{api}/ledger/heads/latest", timeout=10)
+        if head.status_code != 200:
+            return False
+        queries = [{"entry": e, "size": head.json()["tree_size"]} for e in entries]
+        proofs = [requests.get(f"{api}/ledger/proofs/inclusion", params=q, timeout=10) for q in queries]
+        return all(proof.status_code == 200 for proof in proofs)
+
+    for _ in range(60):
+        staff.page.get_by_role("button", name="立即签发树根").click()
+        expect(staff.page.get_by_role("button", name="立即签发树根")).to_be_enabled()
+        if in_signed_tree():
+            break
+        staff.page.wait_for_timeout(1000)
+    assert in_signed_tree(), "the gift never reached a signed tree head"
+
+    # When the donor checks her receipt and follows it into the public ledger
+    page.get_by_role("link", name="验真", exact=True).click()
+    verdict = page.get_by_role("status").filter(has_text="票据")
+    expect(verdict).to_contain_text("票据真实有效")
+    expect(verdict).to_contain_text("12.00")
+    page.get_by_role("link", name="在公开账本中查验这笔捐款").click()
+
+    # Then her browser finds the head signed by the platform key and the gift's entry in it
+    expect(page.locator(".head-check")).to_have_text(re.compile("树根签名有效"))
+    expect(page.locator(".proof-check")).to_have_text(re.compile(r"包含证明有效.*共 ([3-9]|\d\d+) 条"))
+    expect(page.locator(".entry-text")).to_contain_text(f'"donation": "{donation_id}"')
+    expect(page.locator(".entry-text")).to_contain_text('"amount_fen": 1200')
+    donor.shot("ledger")
+
+    # And a ledger served with the amount changed, or with a head it did not sign, is caught
+    def tampered_entry(route):
+        proof = route.fetch().json()
+        proof["entry"] = proof["entry"].replace('"amount_fen":1200', '"amount_fen":120000')
+        route.fulfill(json=proof)
+
+    page.route("**/ledger/proofs/inclusion?*", tampered_entry)
+    page.reload()
+    expect(page.locator(".proof-check")).to_have_text(re.compile("包含证明无效"))
+    expect(page.locator(".entry-text")).to_contain_text('"amount_fen": 120000')
+    page.unroute("**/ledger/proofs/inclusion?*")
+
+    def forged_head(route):
+        head = route.fetch().json()
+        head["timestamp"] = "2020-01-01T00:00:00Z"  # a time the platform did not sign
+        route.fulfill(json=head)
+
+    page.route("**/ledger/heads/latest", forged_head)
+    page.reload()
+    expect(page.locator(".head-check")).to_have_text(re.compile("树根签名无效"))
