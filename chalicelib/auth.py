@@ -3,8 +3,8 @@
 Tokens are RS256 JWTs verified against a JWKS: an Amazon Cognito user pool's
 in dev/prod, the local stack's own key pair locally. Issuer, audience and
 expiry are always checked. Roles live in the ``custom:role`` claim (Cognito
-custom attribute) or ``role``; an ``org_admin`` is bound to ``custom:org_id``
-(or ``org_id``).
+custom attribute) or ``role``; a token with neither is a donor's (someone who
+signed up); an ``org_admin`` is bound to ``custom:org_id`` (or ``org_id``).
 """
 
 from __future__ import annotations
@@ -105,7 +105,9 @@ def authenticate(authorization: str | None, settings: Settings) -> Principal | N
         raise Unauthenticated("the token has expired", code="token_expired") from None
     except (jwt.InvalidTokenError, jwt.PyJWKClientError, ValueError):
         raise Unauthenticated("the token is not valid", code="invalid_token") from None
-    role_claim = claims.get("custom:role", claims.get("role"))
+    # A user who signed up at the hosted sign-in and was given no role is a donor (the least
+    # privilege); a role the platform does not know is refused.
+    role_claim = claims.get("custom:role", claims.get("role")) or Role.DONOR.value
     try:
         role = Role(str(role_claim))
     except ValueError:

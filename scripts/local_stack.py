@@ -76,7 +76,10 @@ class LocalStack:
         web_port: int | None = None,
         sim_port: int | None = None,
         sim_time_scale: float = 0.01,
+        oidc: tuple[str, str] | None = None,
     ):
+        """``oidc``: (issuer, client id) of an OpenID provider whose ID tokens the API trusts (its
+        JWKS at ``<issuer>/jwks``) and the console signs in at, instead of the local key pair."""
         self.aws_port, self.api_port, self.web_port = aws_port, api_port, web_port
         # The payment-provider simulator (scripts/provider_sim): WeChat Pay and Alipay of this stack.
         self.sim_port, self.sim_time_scale = sim_port or free_port(), sim_time_scale
@@ -96,6 +99,12 @@ class LocalStack:
                 **gongyi_configs(ensure_keys(STATE_DIR), self.sim_url),
             },
         )
+        self.oidc = oidc
+        if oidc:
+            issuer, client_id = oidc
+            self.env.update(
+                {"GONGYI_JWT_ISSUER": issuer, "GONGYI_JWT_AUDIENCE": client_id, "GONGYI_JWKS_URL": f"{issuer}/jwks"}
+            )
 
     @property
     def api_url(self) -> str:
@@ -175,6 +184,7 @@ class LocalStack:
                 self.aws_url,
                 "--sim",
                 self.sim_url,
+                *(["--oidc-authority", self.oidc[0], "--oidc-client", self.oidc[1]] if self.oidc else []),
             )
             wait_for(f"http://127.0.0.1:{self.web_port}/config.json")
         return self

@@ -10,6 +10,10 @@
   its QR code would);
 - ``/__local/token`` and ``/__local/sandbox/<donation_id>/pay``: the "sign in as" page's token
   minting and the sandbox cashier. They exist only here: nothing deployed serves them.
+
+With ``--oidc-authority`` and ``--oidc-client`` the console signs in as on a deployed stage (the
+hosted sign-in of that OpenID provider, code + PKCE) instead of "sign in as": the API of that
+stack must trust the provider's tokens (``LocalStack(oidc=...)``; tests/browser/test_hosted_signin.py).
 """
 
 from __future__ import annotations
@@ -39,10 +43,13 @@ FORWARDED_RESPONSE_HEADERS = ("content-type", "cache-control", "location")
 class ConsoleServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, port: int, api: str, dist: Path, aws: str | None, sim: str | None = None):
+    def __init__(
+        self, port: int, api: str, dist: Path, aws: str | None, sim: str | None = None, oidc: dict | None = None
+    ):
         super().__init__(("127.0.0.1", port), ConsoleHandler)
         self.api, self.dist, self.aws = api.rstrip("/"), dist, aws
         self.sim = sim.rstrip("/") if sim else None
+        self.oidc = oidc
         self.session = requests.Session()
 
 
@@ -77,7 +84,8 @@ class ConsoleHandler(BaseHTTPRequestHandler):
         if url.path == "/api" or url.path.startswith("/api/"):
             self._proxy(method, url.path[4:] or "/", url.query)
         elif url.path == "/config.json":
-            self._json(200, {"apiBase": "/api", "stage": "local", "localSignIn": True, "paySimulator": self.server.sim})
+            sign_in = {"oidc": self.server.oidc, "localSignIn": False} if self.server.oidc else {"localSignIn": True}
+            self._json(200, {"apiBase": "/api", "stage": "local", "paySimulator": self.server.sim, **sign_in})
         elif url.path == "/__local/token" and method == "GET":
             self._token(parse_qs(url.query))
         elif url.path.startswith("/__local/sandbox/") and url.path.endswith("/pay") and method == "POST":
@@ -179,8 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--aws", default="http://127.0.0.1:5055")
     parser.add_argument("--dist", type=Path, default=DIST)
     parser.add_argument("--sim", default=None, help="the payment-provider simulator's base URL")
+    parser.add_argument("--oidc-authority", default=None, help="sign in at this OpenID provider instead")
+    parser.add_argument("--oidc-client", default=None, help="the console's client id at that provider")
     args = parser.parse_args(argv)
-    server = ConsoleServer(args.port, args.api, args.dist, args.aws, args.sim)
+    oidc = {"authority": args.oidc_authority, "client_id": args.oidc_client} if args.oidc_authority else None
+    server = ConsoleServer(args.port, args.api, args.dist, args.aws, args.sim, oidc)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return 0

@@ -3,9 +3,10 @@
 import json
 import time
 
+import jwt
 from openapi_spec_validator import validate
 
-from chalicelib.localkeys import ensure_keypair, mint_token
+from chalicelib.localkeys import LOCAL_AUDIENCE, LOCAL_ISSUER, LOCAL_KID, ensure_keypair, mint_token
 from scripts.local_stack import STATE_DIR
 
 
@@ -63,6 +64,24 @@ def test_malformed_badly_signed_and_expired_tokens_are_401(client, tmp_path):
         response = client.http.get("/me", headers={"Authorization": header})
         assert response.status_code == 401, header
         assert response.json_body["error"]["code"] == code, header
+
+
+def test_a_token_without_a_role_is_a_donors_and_an_unknown_role_is_refused(client):
+    # Someone who signed up at the hosted sign-in has no custom:role yet: a donor, nothing more
+    private, _ = ensure_keypair(STATE_DIR)
+    no_role = jwt.encode(
+        {"sub": "new-user", "iss": LOCAL_ISSUER, "aud": LOCAL_AUDIENCE, "exp": int(time.time()) + 600},
+        private.read_bytes(),
+        algorithm="RS256",
+        headers={"kid": LOCAL_KID},
+    )
+    me = client.http.get("/me", headers={"Authorization": f"Bearer {no_role}"})
+    assert me.status_code == 200 and me.json_body == {"sub": "new-user", "role": "donor", "org_id": None}
+    admin_only = client.http.get("/admin/projects", headers={"Authorization": f"Bearer {no_role}"})
+    assert admin_only.status_code == 403
+    unknown = mint_token(private.read_bytes(), role="superuser", sub="x")
+    refused = client.http.get("/me", headers={"Authorization": f"Bearer {unknown}"})
+    assert refused.status_code == 401 and refused.json_body["error"]["code"] == "invalid_token"
 
 
 def test_org_admin_token_without_org_is_rejected(client):

@@ -59,14 +59,20 @@ async function oidcManager(oidc: Oidc) {
   });
 }
 
-export async function signInHosted(oidc: Oidc) {
-  await (await oidcManager(oidc)).signinRedirect();
+/** To the provider's hosted sign-in; ``next`` (where to go afterwards) travels in the state. */
+export async function signInHosted(oidc: Oidc, next = "") {
+  await (await oidcManager(oidc)).signinRedirect({ state: next });
 }
 
-export async function completeHostedSignIn(oidc: Oidc) {
+/** Back from the provider: the role is the ID token's ``custom:role``, as the API reads it (a
+ * user who signed up and was given no role is a donor); returns where to go next. */
+export async function completeHostedSignIn(oidc: Oidc): Promise<{ role: Role; next: string }> {
   const user = await (await oidcManager(oidc)).signinRedirectCallback();
   const claims = user.profile as Record<string, unknown>;
-  const groups = (claims["cognito:groups"] as string[] | undefined) ?? [];
-  const role: Role = groups.includes("platform_admin") ? "platform_admin" : claims["custom:org_id"] ? "org_admin" : "donor";
-  signIn({ token: user.id_token ?? user.access_token, role, org_id: (claims["custom:org_id"] as string) ?? null, sub: user.profile.sub });
+  const claimed = claims["custom:role"];
+  const role: Role = claimed === "platform_admin" || claimed === "org_admin" ? claimed : "donor";
+  const org_id = typeof claims["custom:org_id"] === "string" ? (claims["custom:org_id"] as string) : null;
+  if (!user.id_token) throw new Error("登录失败：未收到身份令牌");
+  signIn({ token: user.id_token, role, org_id, sub: user.profile.sub });
+  return { role, next: typeof user.state === "string" ? user.state : "" };
 }
