@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
             environment_variables = {k: v for k, v in environment_variables.items() if k not in os.environ}
         return load_app(self, environment_variables, *a)
 
-    factory.CLIFactory.load_chalice_app = load_chalice_app  # type: ignore[method-assign]
+    factory.CLIFactory.load_chalice_app = load_chalice_app  # type: ignore[method-assign,assignment]
     local.ThreadedHTTPServer.request_queue_size = REQUEST_QUEUE_SIZE
     local.ThreadedHTTPServer.daemon_threads = True
     args = ["local", "--no-autoreload", *(sys.argv[1:] if argv is None else argv)]
