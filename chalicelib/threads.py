@@ -8,7 +8,7 @@ the worker thread too, as it would in the calling thread.
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -32,3 +32,10 @@ def map_in_threads(fn: Callable[[T], R], items: Iterable[T], *, at_most: int) ->
     with ThreadPoolExecutor(max_workers=max(1, min(at_most, len(items)))) as pool:
         futures = [pool.submit(contextvars.copy_context().run, outcome, item) for item in items]
         return [future.result() for future in futures]
+
+
+def map_in_context(pool: ThreadPoolExecutor, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """``pool.map(fn, items)`` on a long-lived pool, each call in a copy of the caller's context:
+    results in order; the first call that raised raises here."""
+    futures = [pool.submit(contextvars.copy_context().run, fn, item) for item in items]
+    return (future.result() for future in futures)

@@ -14,7 +14,8 @@ from chalicelib.config import Settings
 @functools.cache
 def aws_client(settings: Settings, service: str) -> Any:
     """A client for ``service`` bound to the stage's region (and local endpoint)."""
-    config = Config(retries={"mode": "standard", "max_attempts": 5}, signature_version="s3v4")
+    # A pool as wide as the widest fan-out that shares a client (search: 16 threads).
+    config = Config(retries={"mode": "standard", "max_attempts": 5}, signature_version="s3v4", max_pool_connections=32)
     return boto3.client(
         service,
         region_name=settings.aws_region,

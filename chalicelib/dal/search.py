@@ -57,6 +57,7 @@ from chalicelib.dal.search_items import (
     posting_item,
     posting_pk,
 )
+from chalicelib.threads import map_in_context
 
 _POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="search")
 
@@ -87,7 +88,7 @@ class SearchStore:
         ids = list(dict.fromkeys(project_ids))
         chunks = [[key_item(card_pk(i), CARD_SK) for i in ids[n : n + 100]] for n in range(0, len(ids), 100)]
         found: dict[str, dict[str, Any]] = {}
-        for items in _POOL.map(self._batch_get_keys, chunks):
+        for items in map_in_context(_POOL, self._batch_get_keys, chunks):
             for item in items:
                 card = decode_card(item)
                 found[card["project_id"]] = card
@@ -161,13 +162,13 @@ class SearchStore:
             {"DeleteRequest": {"Key": key_item(posting_pk(status, key, bucket), project_id)}}
             for (status, key) in sorted(old.keys() - new.keys())
         ]
-        list(_POOL.map(self._batch_write, [requests[n : n + 25] for n in range(0, len(requests), 25)]))
+        list(map_in_context(_POOL, self._batch_write, [requests[n : n + 25] for n in range(0, len(requests), 25)]))
 
     def postings(self, status: str, keys: list[str]) -> list[dict[str, tuple[str, str]]]:
         """For each term or facet key: ``project_id -> (where, created)`` over all its buckets
         (one paged Query per bucket, in parallel)."""
         pks = [posting_pk(status, key, b) for key in keys for b in all_buckets()]
-        found = dict(zip(pks, _POOL.map(self._query_all, pks), strict=True))
+        found = dict(zip(pks, map_in_context(_POOL, self._query_all, pks), strict=True))
         result = []
         for key in keys:
             merged: dict[str, tuple[str, str]] = {}
@@ -194,7 +195,9 @@ class SearchStore:
                 keys, last = self._column_page(status, name, bucket, descending, after, page_size, last)
 
         firsts = list(
-            _POOL.map(lambda b: self._column_page(status, name, b, descending, after, page_size, None), all_buckets())
+            map_in_context(
+                _POOL, lambda b: self._column_page(status, name, b, descending, after, page_size, None), all_buckets()
+            )
         )
         streams = [pages(b, first) for b, first in zip(all_buckets(), firsts, strict=True)]
         return heapq.merge(*streams, reverse=descending)

@@ -159,6 +159,8 @@ def run_every_function(client, auth, aws, provider_sim) -> None:
     # The API: a charity approved, a project online, a donation started, an import declared.
     org_id = approved_org_via_api(client, auth)
     project_id = online_project_via_api(client, auth, org_id)
+    # A search: its reads fan out over a thread pool, and still count as the API's calls
+    assert client.http.get("/projects?q=%E5%8A%A9%E5%AD%A6&sort=most_raised").status_code == 200
     started = client.http.post(
         f"/projects/{project_id}/donations",
         headers={**auth("donor", sub="donor-iam"), "Idempotency-Key": "iam-journey-1"},
@@ -207,6 +209,11 @@ def test_every_function_calls_only_what_its_generated_policy_allows_and_no_less(
     # (the deliverer published to the topic, the reconciler kept the day's bills)
     assert any(c.function == "deliver_notifications" and c.operation == "Publish" for c in RECORDER.calls)
     assert any(c.function == "payment_reconciler" and c.operation == "PutObject" for c in RECORDER.calls)
+    search_table = aws.table_name("search-index")
+    assert any(
+        c.function == API_FUNCTION and c.operation == "Query" and c.params.get("TableName") == search_table
+        for c in RECORDER.calls
+    ), "the search's reads from its thread pool were not recorded as the API's"
     assert enforcement.refused() == []
     assert enforcement.refused() == []
 

@@ -37,3 +37,18 @@ def test_each_call_sees_the_callers_context_and_outcomes_keep_their_order() -> N
 
 def test_nothing_to_do() -> None:
     assert map_in_threads(lambda n: n, [], at_most=4) == []
+
+
+def test_a_long_lived_pool_runs_each_call_in_the_callers_context() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.threads import map_in_context
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(lambda _: running.get(), range(3)))  # the workers exist before the context is set
+        token = running.set("api_handler")
+        try:
+            seen = list(map_in_context(pool, lambda n: (n, running.get()), range(6)))
+        finally:
+            running.reset(token)
+    assert seen == [(n, "api_handler") for n in range(6)]
