@@ -242,7 +242,7 @@ Documents = dict[str, tuple[str, int]]  # kind -> (S3 key, size in bytes)
 def _issued_actions(documents: Documents, issued_at: str) -> list[Any]:
     return [
         ReceiptModel.status.set("issued"),
-        ReceiptModel.issued_at.set(issued_at),
+        ReceiptModel.issued_at.set(ReceiptModel.issued_at | issued_at),  # a replay keeps the first time
         ReceiptModel.documents.set({kind: {"key": key, "size": size} for kind, (key, size) in documents.items()}),
     ]
 

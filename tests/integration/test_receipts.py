@@ -125,9 +125,10 @@ def test_retried_worker_reuses_the_number_and_documents(client, aws, charity):
     )
     assert render_receipt_set(aws, donation.donation_id) == "already_issued"
 
-    # Then nothing changes: same number, same documents, counter not advanced
+    # Then nothing changes: same number, same documents, same time of issue, counter not advanced
     again = get_receipt(donation.donation_id)
     assert again.number == first.number and again.document_keys() == keys
+    assert again.issued_at == first.issued_at
     assert ReceiptCounterModel.get(first.counter_id).last_seq == 1
 
 
@@ -412,3 +413,21 @@ def test_a_renderer_batch_with_a_voided_set_and_a_failing_one(client, aws, chari
     monkeypatch.setattr(store, "put_documents", real_put)
     assert _renderer_batch(client, [failing]) == {"batchItemFailures": []}
     assert get_receipt(failing.donation_id).status == "issued"
+
+
+def test_a_replayed_allocated_record_keeps_the_first_time_of_issue(client, aws, charity):
+    # Given a set issued from its "allocated" stream record
+    _, project = charity
+    donation = make_donation(aws, project)
+    assert deliver(client, ISSUER, donation) == {"batchItemFailures": []}
+    allocated = get_receipt(donation.donation_id)
+    assert deliver(client, RENDERER, allocated) == {"batchItemFailures": []}
+    first = get_receipt(donation.donation_id)
+
+    # When the stream delivers that record again (a retried batch)
+    assert deliver(client, RENDERER, allocated) == {"batchItemFailures": []}
+
+    # Then the set is still issued when it first was, with the same documents
+    again = get_receipt(donation.donation_id)
+    assert again.status == "issued" and again.issued_at == first.issued_at
+    assert again.document_keys() == first.document_keys()
