@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -129,12 +130,13 @@ class Journey:
         self.context.close()
 
 
-@pytest.fixture
-def journey(browser: Any, console_url: str, request: pytest.FixtureRequest) -> Iterator[Callable[[], Journey]]:
+@contextmanager
+def journeys(browser: Any, base_url: str, name: str) -> Iterator[Callable[[], Journey]]:
+    """Start journeys against ``base_url``; at the end close them and fail on what went wrong."""
     opened: list[Journey] = []
 
     def start() -> Journey:
-        j = Journey(browser, console_url, request.node.name.removeprefix("test_"))
+        j = Journey(browser, base_url, name)
         opened.append(j)
         return j
 
@@ -143,6 +145,12 @@ def journey(browser: Any, console_url: str, request: pytest.FixtureRequest) -> I
     for j in opened:
         j.close()
     assert not problems, "the journey hit errors:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def journey(browser: Any, console_url: str, request: pytest.FixtureRequest) -> Iterator[Callable[[], Journey]]:
+    with journeys(browser, console_url, request.node.name.removeprefix("test_")) as start:
+        yield start
 
 
 @pytest.fixture
