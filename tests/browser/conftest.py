@@ -38,24 +38,34 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
-def console_stack() -> Iterator[LocalStack]:
+@contextmanager
+def running(stack: LocalStack) -> Iterator[LocalStack]:
+    """Start ``stack`` (its provisioning binds this process to its AWS), give the other tiers on
+    this worker their own AWS back, and stop the stack at the end."""
     if not DIST.is_file():
         pytest.fail("web/dist is not built: run `make web-build` (make test does)")
     from chalicelib.bootstrap import bootstrap
     from chalicelib.config import get_settings
 
-    stack = LocalStack(aws_port=free_port(), api_port=free_port(), web_port=free_port(), demo=True, quiet=True)
     saved = dict(os.environ)
-    stack.start()
-    os.environ.clear()
-    os.environ.update(saved)  # give the other tiers on this worker their own AWS back
-    get_settings.cache_clear()
-    bootstrap()
     try:
+        try:
+            stack.start()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            get_settings.cache_clear()
+            bootstrap()
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="session")
+def console_stack() -> Iterator[LocalStack]:
+    stack = LocalStack(aws_port=free_port(), api_port=free_port(), web_port=free_port(), demo=True, quiet=True)
+    with running(stack):
+        yield stack
 
 
 @pytest.fixture(scope="session")

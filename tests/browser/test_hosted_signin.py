@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ import requests
 from playwright.sync_api import expect
 
 from scripts.local_stack import ROOT, LocalStack, free_port, wait_until
-from tests.browser.conftest import Journey, journeys
+from tests.browser.conftest import Journey, journeys, running
 
 CLIENT_ID = "gongyi-console-hosted"
 
@@ -37,27 +36,18 @@ def hosted() -> Iterator[tuple[LocalStack, str]]:
         stderr=subprocess.DEVNULL,
         text=True,
     )
-    stack = LocalStack(
-        aws_port=free_port(), api_port=free_port(), web_port=web_port, demo=False, workers=False, quiet=True,
-        oidc=(issuer, CLIENT_ID),
-    )  # fmt: skip
-    saved = dict(os.environ)
     try:
         assert provider.stdout is not None and provider.stdout.readline().startswith("ready"), "no OpenID provider"
         wait_until(lambda: requests.get(f"{issuer}/jwks", timeout=5).ok, "the OpenID provider", timeout=30)
-        stack.start()
-        yield stack, issuer
+        stack = LocalStack(
+            aws_port=free_port(), api_port=free_port(), web_port=web_port, demo=False, workers=False, quiet=True,
+            oidc=(issuer, CLIENT_ID),
+        )  # fmt: skip
+        with running(stack):
+            yield stack, issuer
     finally:
-        stack.stop()
         provider.terminate()
         provider.wait(timeout=10)
-        os.environ.clear()
-        os.environ.update(saved)  # the other tiers on this worker get their own AWS back
-        from chalicelib.bootstrap import bootstrap
-        from chalicelib.config import get_settings
-
-        get_settings.cache_clear()
-        bootstrap()
 
 
 def _sign_in_at_provider(page: Any, login: str) -> None:
