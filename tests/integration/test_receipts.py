@@ -431,3 +431,22 @@ def test_a_replayed_allocated_record_keeps_the_first_time_of_issue(client, aws, 
     again = get_receipt(donation.donation_id)
     assert again.status == "issued" and again.issued_at == first.issued_at
     assert again.document_keys() == first.document_keys()
+
+
+def test_a_renderer_batch_larger_than_a_transaction_takes_several(client, aws, charity, monkeypatch):
+    from chalicelib.dal import receipts as store
+
+    # Given transactions that hold 4 sets (DynamoDB's own limit is 100 actions), and 6 sets
+    _, project = charity
+    receipts = _numbered(client, [make_donation(aws, project, amount_fen=100 + i) for i in range(6)])
+    monkeypatch.setattr(store, "MAX_ISSUES_PER_TRANSACTION", 4)
+    batches = []
+    real_batch = store.mark_issued_many
+    monkeypatch.setattr(store, "mark_issued_many", lambda s, at: batches.append(len(s)) or real_batch(s, at))
+
+    # When the renderer gets them as one batch
+    assert _renderer_batch(client, receipts) == {"batchItemFailures": []}
+
+    # Then two transactions issued them all
+    assert batches == [4, 2]
+    assert {get_receipt(r.donation_id).status for r in receipts} == {"issued"}

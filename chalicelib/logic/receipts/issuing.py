@@ -103,7 +103,8 @@ def issue_streamed_sets(
 ) -> list[str | Exception]:
     """The renderer's step for a stream batch (DynamoDB JSON of each record's new image): each
     allocated set rendered and stored (``RENDER_IN_PARALLEL`` at a time), then all marked issued
-    in one transaction (one by one when a set was voided meanwhile). One outcome per image, in
+    in one transaction per ``MAX_ISSUES_PER_TRANSACTION`` sets (one by one when a set was voided
+    meanwhile). One outcome per image, in
     order: what was done, or the exception of a set that failed (it alone is retried)."""
     issued_at = to_iso(now or utcnow())
     receipts = [store.receipt_from_stream(image) for image in new_images]
@@ -121,11 +122,13 @@ def issue_streamed_sets(
     done: dict[str, str | Exception] = {
         donation_id: documents for donation_id, documents in stored.items() if not isinstance(documents, dict)
     }
-    if ready and store.mark_issued_many(ready, issued_at):
-        done.update({receipt.donation_id: "issued" for receipt, _ in ready})
-    else:
-        for receipt, documents in ready:
-            done[receipt.donation_id] = _mark_issued(receipt, documents, issued_at)
+    for n in range(0, len(ready), store.MAX_ISSUES_PER_TRANSACTION):
+        chunk = ready[n : n + store.MAX_ISSUES_PER_TRANSACTION]
+        if store.mark_issued_many(chunk, issued_at):
+            done.update({receipt.donation_id: "issued" for receipt, _ in chunk})
+        else:
+            for receipt, documents in chunk:
+                done[receipt.donation_id] = _mark_issued(receipt, documents, issued_at)
     return [done[receipt.donation_id] for receipt in receipts]
 
 
