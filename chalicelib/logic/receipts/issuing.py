@@ -5,10 +5,12 @@ Two steps, each triggered by a stream and each idempotent:
 1. ``on_donation_change`` (donations stream): a provider-paid donation gets its
    receipt number (``ReceiptNumberAllocator``); a refunded one gets its receipt
    set voided. Cheap: no PDF library.
-2. ``render_receipt_set`` (receipts stream, status ``allocated``): renders the
-   three PDFs, stores them privately in S3 under keys derived from the number,
-   and marks the set ``issued``. A retry re-renders byte-identical files to the
-   same keys.
+2. ``issue_streamed_sets`` (receipts stream, status ``allocated``): renders the
+   three PDFs of each set of the batch, stores them privately in S3 under keys
+   derived from the number, and marks the sets ``issued`` in one transaction.
+   A retry re-renders byte-identical files to the same keys and keeps the first
+   time of issue. ``render_receipt_set`` does the same for one donation's set,
+   read from the table.
 
 Claims of imported donations (``selfservice.claim``) allocate through the
 same allocator, so step 2 renders them too.
